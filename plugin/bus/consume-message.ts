@@ -1,0 +1,72 @@
+import type { Dispatcher } from './dispatcher.js'
+import type { SubscriptionGroup } from './subscription-registry.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+
+/** A message as a transport received it. */
+export interface IncomingMessage {
+  readonly bytes: Uint8Array
+  readonly messageId: string
+  readonly redeliveryCount: number
+  readonly key: string | null
+}
+
+/** How a transport settles a message: the three outcomes of a delivery. */
+export interface MessageSettler {
+  ack (): Promise<void> | void
+  /** Give the message back for a later redelivery (to this or another consumer). */
+  nack (): Promise<void> | void
+  /** Park the message with the reason; must not lose it. Acknowledges it once parked. */
+  deadLetter (reason: string, envelope: MessageEnvelope | null): Promise<void>
+}
+
+export interface ConsumeOptions {
+  /** Delay before retrying in place on an ordered subscription, doubled each attempt. */
+  retryDelayMs: number
+  /** Aborted when the bus stops: an in-place retry then gives the message back instead. */
+  signal: AbortSignal
+}
+
+const MAX_RETRY_DELAY_MS = 30_000
+
+/**
+ * Delivers one message to its subscription's handlers and settles it.
+ * On an ordered subscription a failing message is retried here, holding back only its own key,
+ * because handing it back to the broker would let the next message of the key overtake it.
+ */
+export async function consumeMessage (
+  dispatcher: Dispatcher,
+  group: SubscriptionGroup,
+  message: IncomingMessage,
+  settler: MessageSettler,
+  options: ConsumeOptions
+): Promise<void> {
+  let redeliveryCount = message.redeliveryCount
+  for (;;) {
+    const verdict = await dispatcher.dispatch(group, message.bytes, {
+      subscription: group.subscription,
+      redeliveryCount,
+      messageId: message.messageId
+    })
+    if (verdict.kind === 'ack') return await settler.ack()
+    if (verdict.kind === 'dead-letter') return await settler.deadLetter(verdict.reason, verdict.envelope)
+    if (!group.ordered || options.signal.aborted) return await settler.nack()
+    const delay = Math.min(MAX_RETRY_DELAY_MS, options.retryDelayMs * 2 ** Math.min(redeliveryCount, 16))
+    const retried = await sleepUnlessAborted(delay, options.signal)
+    if (!retried) return await settler.nack()
+    redeliveryCount++
+  }
+}
+
+function sleepUnlessAborted (ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

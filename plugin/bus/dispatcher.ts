@@ -1,0 +1,73 @@
+import type { Delivery } from './bus.js'
+import type { SubscriptionGroup } from './subscription-registry.js'
+import type { MessageCodec } from '../codec/codec.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+import type { EventCatalog } from '../events/event-catalog.js'
+import type { OutboxLogger } from '../logger.js'
+import { InvalidPayloadError } from '../errors.js'
+
+/** What a transport should do with a message after its handlers ran. */
+export type Verdict =
+  | { readonly kind: 'ack' }
+  | { readonly kind: 'retry', readonly error: Error }
+  | { readonly kind: 'dead-letter', readonly reason: string, readonly envelope: MessageEnvelope | null }
+
+export interface DispatcherOptions {
+  codec: MessageCodec
+  catalog: EventCatalog
+  logger: OutboxLogger
+  /** Deliveries after the first before a failing message is dead-lettered. */
+  maxRedeliveries: number
+}
+
+const ack: Verdict = Object.freeze({ kind: 'ack' })
+
+/**
+ * Decodes a message and runs the handlers of its event type, then says what to do with it.
+ * Transport-neutral: the in-memory and Pulsar buses share it, so they agree on every rule:
+ * - bytes that do not decode, or a payload that fails its schema, are dead-lettered at once:
+ *   redelivering them cannot help;
+ * - an event type no handler of this subscription wants is acknowledged (several types may share
+ *   a topic) and logged;
+ * - a handler that throws makes the message retried, and dead-lettered once it has been
+ *   redelivered `maxRedeliveries` times, with the error as the reason.
+ */
+export class Dispatcher {
+  readonly #options: DispatcherOptions
+
+  constructor (options: DispatcherOptions) {
+    this.#options = options
+  }
+
+  async dispatch (group: SubscriptionGroup, bytes: Uint8Array, delivery: Delivery): Promise<Verdict> {
+    const { codec, catalog, logger, maxRedeliveries } = this.#options
+    let envelope: MessageEnvelope
+    try {
+      envelope = codec.decode(bytes)
+    } catch (err) {
+      return { kind: 'dead-letter', reason: (err as Error).message, envelope: null }
+    }
+    const handlers = group.handlers.get(envelope.eventType)
+    if (handlers === undefined || handlers.length === 0) {
+      logger.warn({ eventType: envelope.eventType, eventId: envelope.eventId, topic: group.topic, subscription: group.subscription },
+        'Acknowledged an event type no handler of this subscription handles')
+      return ack
+    }
+    const problems = catalog.get(envelope.eventType)?.explain(envelope.payload) ?? null
+    if (problems !== null) {
+      return { kind: 'dead-letter', reason: new InvalidPayloadError(envelope.eventType, problems).message, envelope }
+    }
+    try {
+      for (const handler of handlers) await handler(envelope, delivery)
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err))
+      if (delivery.redeliveryCount >= maxRedeliveries) {
+        return { kind: 'dead-letter', reason: `handler failed on delivery ${delivery.redeliveryCount + 1} of ${maxRedeliveries + 1}: ${error.message}`, envelope }
+      }
+      logger.warn({ err: error, eventType: envelope.eventType, eventId: envelope.eventId, subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
+        'Handler failed; the message will be redelivered')
+      return { kind: 'retry', error }
+    }
+    return ack
+  }
+}

@@ -1,0 +1,167 @@
+import { AbstractBus, type BusOptions } from './abstract-bus.js'
+import { consumeMessage, type IncomingMessage } from './consume-message.js'
+import { KeyedWorkQueue } from './keyed-work-queue.js'
+import type { SubscriptionGroup } from './subscription-registry.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+import { BusNotStartedError } from '../errors.js'
+
+/** A message the bus gave up on, with why. */
+export interface DeadLetter {
+  readonly topic: string
+  readonly subscription: string
+  readonly messageId: string
+  readonly reason: string
+  /** The original bytes, untouched. */
+  readonly bytes: Uint8Array
+  /** The decoded envelope, when the bytes decoded. */
+  readonly envelope: MessageEnvelope | null
+}
+
+export interface MemoryBusOptions extends BusOptions {}
+
+interface MemorySubscription {
+  /** Messages waiting for a consumer (none attached, or the bus is stopped). */
+  readonly backlog: IncomingMessage[]
+  consumer: MemoryConsumer | null
+}
+
+interface MemoryConsumer {
+  readonly group: SubscriptionGroup
+  readonly queue: KeyedWorkQueue<IncomingMessage>
+  readonly retryTimers: Set<NodeJS.Timeout>
+}
+
+/**
+ * An in-process bus with a broker's delivery rules, for tests and the embedded default:
+ * messages are encoded and decoded with the codec, delivered asynchronously, at least once,
+ * to every subscription of their topic; a handler that throws gets the message again after
+ * `retryDelayMs`, up to `maxRedeliveries`, then it is dead-lettered. Subscriptions are durable
+ * within the process: a subscription without a consumer keeps its backlog.
+ */
+export class MemoryBus extends AbstractBus {
+  readonly kind = 'memory'
+  readonly #topics = new Map<string, Map<string, MemorySubscription>>()
+  readonly #deadLetters: DeadLetter[] = []
+  #nextMessageId = 0
+
+  constructor (options: MemoryBusOptions) {
+    super(options)
+  }
+
+  /** Messages dead-lettered so far, oldest first. */
+  get deadLetters (): readonly DeadLetter[] {
+    return this.#deadLetters
+  }
+
+  /** Messages published and not yet acknowledged on a subscription (waiting, running or due for retry). */
+  backlog (topic: string, subscription: string): number {
+    const sub = this.#topics.get(topic)?.get(subscription)
+    if (sub === undefined) return 0
+    return sub.backlog.length + (sub.consumer === null ? 0 : sub.consumer.queue.size + sub.consumer.retryTimers.size)
+  }
+
+  /** Puts raw bytes on a topic as a foreign producer would (for tests of malformed input). */
+  publishRaw (topic: string, bytes: Uint8Array, key: string | null = null): void {
+    if (!this.started) throw new BusNotStartedError(this.kind)
+    this.#enqueue(topic, bytes, key)
+  }
+
+  protected async connect (): Promise<void> {}
+
+  protected async disconnect (): Promise<void> {}
+
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope): Promise<void> {
+    this.#enqueue(topic, bytes, envelope.partitionKey)
+  }
+
+  protected async openConsumer (group: SubscriptionGroup): Promise<void> {
+    const subscription = this.#subscription(group.topic, group.subscription)
+    const consumer: MemoryConsumer = {
+      group,
+      retryTimers: new Set(),
+      queue: new KeyedWorkQueue<IncomingMessage>(this.options.concurrency, (message) => this.#consume(subscription, consumer, message))
+    }
+    subscription.consumer = consumer
+    const waiting = subscription.backlog.splice(0)
+    // Deliver asynchronously, as a network would: never inside the caller's stack.
+    setImmediate(() => { for (const message of waiting) this.#deliver(subscription, message) })
+  }
+
+  protected async closeConsumer (group: SubscriptionGroup): Promise<void> {
+    const subscription = this.#topics.get(group.topic)?.get(group.subscription)
+    const consumer = subscription?.consumer
+    if (subscription === undefined || consumer === undefined || consumer === null || consumer.group !== group) return
+    subscription.consumer = null
+    for (const timer of consumer.retryTimers) clearTimeout(timer)
+    consumer.retryTimers.clear()
+    await waitAtMost(consumer.queue.idle(), this.options.drainTimeoutMs)
+  }
+
+  #enqueue (topic: string, bytes: Uint8Array, key: string | null): void {
+    const subscriptions = this.#topics.get(topic)
+    // Like a broker without retention: a topic nobody subscribed to keeps nothing.
+    if (subscriptions === undefined) return
+    const messageId = `memory:${++this.#nextMessageId}`
+    for (const subscription of subscriptions.values()) {
+      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key }
+      setImmediate(() => this.#deliver(subscription, message))
+    }
+  }
+
+  #deliver (subscription: MemorySubscription, message: IncomingMessage): void {
+    const consumer = subscription.consumer
+    if (consumer === null || !this.started) {
+      subscription.backlog.push(message)
+      return
+    }
+    consumer.queue.push(consumer.group.ordered ? message.key : null, message)
+  }
+
+  async #consume (subscription: MemorySubscription, consumer: MemoryConsumer, message: IncomingMessage): Promise<void> {
+    if (subscription.consumer !== consumer) {
+      // Queued before the consumer closed: keep it for the next consumer instead of running it now.
+      subscription.backlog.push(message)
+      return
+    }
+    const { group } = consumer
+    await consumeMessage(this.dispatcher, group, message, {
+      ack: () => {},
+      nack: () => {
+        const redelivery = { ...message, redeliveryCount: message.redeliveryCount + 1 }
+        if (subscription.consumer !== consumer) {
+          subscription.backlog.push(redelivery)
+          return
+        }
+        const timer = setTimeout(() => {
+          consumer.retryTimers.delete(timer)
+          this.#deliver(subscription, redelivery)
+        }, this.options.retryDelayMs)
+        consumer.retryTimers.add(timer)
+      },
+      deadLetter: async (reason, envelope) => {
+        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, envelope })
+        this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
+      }
+    }, { retryDelayMs: this.options.retryDelayMs, signal: this.stopSignal })
+  }
+
+  #subscription (topic: string, name: string): MemorySubscription {
+    let subscriptions = this.#topics.get(topic)
+    if (subscriptions === undefined) {
+      subscriptions = new Map()
+      this.#topics.set(topic, subscriptions)
+    }
+    let subscription = subscriptions.get(name)
+    if (subscription === undefined) {
+      subscription = { backlog: [], consumer: null }
+      subscriptions.set(name, subscription)
+    }
+    return subscription
+  }
+}
+
+async function waitAtMost (work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([work, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}

@@ -1,0 +1,13 @@
+import type { OutboxDatabase } from './database.js'
+
+/** A database opened by one of the library's connectors: the Drizzle database and its lifecycle. */
+export interface DatabaseHandle<D extends OutboxDatabase = OutboxDatabase> {
+  readonly db: D
+  /** "postgres" (a server through postgres-js) or "pglite" (in process). */
+  readonly kind: 'postgres' | 'pglite'
+  /** Where it is, without credentials, for logs. */
+  readonly description: string
+  /** Applies the Drizzle migrations in `folder` (one with meta/_journal.json). */
+  migrate (folder: string): Promise<void>
+  close (): Promise<void>
+}

@@ -1,0 +1,111 @@
+import { markProcessed } from './mark-processed.js'
+import type { TSchema } from '@sinclair/typebox'
+import type { Delivery, EventSelector, MessageBus, MessageHandler, SubscribeOptions } from '../bus/bus.js'
+import type { OutboxTransaction } from '../database/database.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+import type { EventDefinition, PayloadOf } from '../events/define-event.js'
+import { InvalidOptionsError } from '../errors.js'
+import { silentLogger, type OutboxLogger } from '../logger.js'
+import type { Outbox } from '../outbox/outbox.js'
+import { purgeInboxMarks } from '../outbox/statements/maintenance.js'
+import { inbox as defaultInboxTable, type InboxTable } from '../outbox/tables.js'
+import type { TransactionOutbox } from '../outbox/transaction-outbox.js'
+
+/** What an inbox handler gets besides the event. */
+export interface InboxContext {
+  /** The transaction the handler's changes, the inbox mark and any new events commit in. */
+  readonly tx: OutboxTransaction
+  /** Adds follow-up events; they carry the handled event's correlation id, and its id as causation. */
+  readonly outbox: TransactionOutbox
+  readonly delivery: Delivery
+}
+
+export type InboxHandler<P = unknown> = (envelope: MessageEnvelope<P>, context: InboxContext) => Promise<void>
+
+export interface InboxSubscribeOptions extends SubscribeOptions {
+  /**
+   * Names this handler in the inbox; an event is applied once per consumer name. Default
+   * `{subscription}/{eventType}`. Give each handler of one event type its own name.
+   */
+  consumer?: string
+}
+
+export interface InboxOptions {
+  outbox: Outbox
+  bus: MessageBus
+  source: string
+  table?: InboxTable
+  logger?: OutboxLogger
+}
+
+/**
+ * Idempotent consumers: runs a handler in a transaction that also records (consumer, event id).
+ * A redelivered event finds its mark and is acknowledged without running the handler again, so
+ * at-least-once delivery gives exactly-once effects on the database. Decorated as `fastify.inbox`.
+ */
+export class Inbox {
+  readonly #outbox: Outbox
+  readonly #bus: MessageBus
+  readonly #source: string
+  readonly #table: InboxTable
+  readonly #logger: OutboxLogger
+  readonly #consumers = new Map<string, { handler: InboxHandler<any>, wrapped: MessageHandler<any>, eventType: string }>()
+
+  constructor (options: InboxOptions) {
+    this.#outbox = options.outbox
+    this.#bus = options.bus
+    this.#source = options.source
+    this.#table = options.table ?? defaultInboxTable
+    this.#logger = options.logger ?? silentLogger
+  }
+
+  subscribe<D extends EventDefinition<string, TSchema>> (event: D, handler: InboxHandler<PayloadOf<D>>, options?: InboxSubscribeOptions): Promise<void>
+  subscribe (eventType: string, handler: InboxHandler, options?: InboxSubscribeOptions): Promise<void>
+  async subscribe (event: EventSelector, handler: InboxHandler<any>, options: InboxSubscribeOptions = {}): Promise<void> {
+    const eventType = typeof event === 'string' ? event : event.type
+    const subscription = options.subscription ?? this.#source
+    const consumer = options.consumer ?? `${subscription}/${eventType}`
+    if (typeof consumer !== 'string' || consumer.length === 0 || consumer.length > 200) {
+      throw new InvalidOptionsError(`inbox consumer name must be 1 to 200 characters, got ${JSON.stringify(consumer)}`)
+    }
+    if (this.#consumers.has(consumer)) {
+      throw new InvalidOptionsError(`inbox consumer "${consumer}" is already subscribed; give each handler its own { consumer } name, or events would be applied by only one of them`)
+    }
+    const wrapped: MessageHandler<any> = async (envelope, delivery) => {
+      await this.#handle(consumer, handler, envelope, delivery)
+    }
+    this.#consumers.set(consumer, { handler, wrapped, eventType })
+    try {
+      await this.#bus.subscribe(event as string, wrapped, { subscription, ordered: options.ordered })
+    } catch (err) {
+      this.#consumers.delete(consumer)
+      throw err
+    }
+  }
+
+  /** Removes every inbox consumer that runs `handler` for this event type. */
+  async unsubscribe (event: EventSelector, handler: InboxHandler<any>): Promise<void> {
+    const eventType = typeof event === 'string' ? event : event.type
+    for (const [consumer, entry] of this.#consumers) {
+      if (entry.handler !== handler || entry.eventType !== eventType) continue
+      this.#consumers.delete(consumer)
+      await this.#bus.unsubscribe(eventType, entry.wrapped)
+    }
+  }
+
+  /** Deletes inbox marks older than `olderThanMs` (at most `limit`). Keep marks longer than any redelivery can take. */
+  async purge (olderThanMs: number, limit = 1000): Promise<number> {
+    return await purgeInboxMarks(this.#outbox.db, this.#table, olderThanMs, limit)
+  }
+
+  async #handle (consumer: string, handler: InboxHandler<any>, envelope: MessageEnvelope, delivery: Delivery): Promise<void> {
+    await this.#outbox.transaction(async (tx, outbox) => {
+      if (!await markProcessed(tx, this.#table, consumer, envelope)) {
+        this.#logger.debug({ consumer, eventId: envelope.eventId, eventType: envelope.eventType, redeliveryCount: delivery.redeliveryCount },
+          'Duplicate delivery acknowledged; the event was already applied')
+        return
+      }
+      await handler(envelope, { tx, outbox, delivery })
+    }, { correlationId: envelope.correlationId, causationId: envelope.eventId })
+  }
+}

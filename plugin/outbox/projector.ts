@@ -1,0 +1,255 @@
+import { sql } from 'drizzle-orm'
+import { publishRows, type PublishOutcome } from './publish-rows.js'
+import { claimBatch } from './statements/claim-batch.js'
+import { markAttemptFailed, markPublished, markUnpublishable, type RetryPolicy } from './statements/settle-rows.js'
+import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
+import type { MessageBus } from '../bus/bus.js'
+import type { OutboxDatabase } from '../database/database.js'
+import { listenForNotifications, type Unlisten } from '../database/notifications.js'
+import { EventCatalog } from '../events/event-catalog.js'
+import { InvalidOptionsError } from '../errors.js'
+import { silentLogger, type OutboxLogger } from '../logger.js'
+import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
+
+export interface ProjectorOptions {
+  db: OutboxDatabase
+  bus: MessageBus
+  table?: OutboxTable
+  /** Event definitions used to re-check rows before they are relayed. */
+  catalog?: EventCatalog
+  logger?: OutboxLogger
+  /** Rows claimed per round; default 200. */
+  batchSize?: number
+  /** Rows of one batch being published at once; default 64. */
+  publishConcurrency?: number
+  /** How often an idle projector looks for rows nobody told it about, in ms; default 1000. */
+  pollIntervalMs?: number
+  /** Attempts before a row is marked failed; default 10. */
+  maxAttempts?: number
+  /** First retry delay of a failed row in ms (doubles each attempt, with jitter); default 1000. */
+  retryBaseDelayMs?: number
+  /** Cap of a failed row's retry delay in ms; default 60000. */
+  retryMaxDelayMs?: number
+  /**
+   * How long a claim may sit idle before PostgreSQL ends it (idle_in_transaction_session_timeout),
+   * in ms; default 60000. A projector that hangs mid-batch thus frees its rows for the others.
+   * Keep it above the bus's own send timeout.
+   */
+  claimTimeoutMs?: number
+  /** LISTEN channel that wakes the projector; null to rely on polling and in-process wake-ups. Default "outbox". */
+  channel?: string | null
+}
+
+export interface ProjectorStats {
+  published: number
+  failedAttempts: number
+  unpublishable: number
+  batches: number
+  /** Rounds that ended in an error (database or broker down). */
+  errors: number
+  lastError: string | null
+}
+
+type ProjectorState = 'stopped' | 'running' | 'stopping'
+
+const MAX_ERROR_BACKOFF_MS = 10_000
+
+/**
+ * Relays the outbox to the bus: claims pending rows (FOR UPDATE SKIP LOCKED, so any number of
+ * projectors can share one table without sending a row twice), publishes them, and marks them
+ * published in the same transaction as the claim.
+ *
+ * Loop: a full batch means more is waiting, so go again at once; otherwise sleep until nudged
+ * (a local commit, a NOTIFY) or until the poll interval passes, the safety net for lost wake-ups.
+ * A failed round (database down, broker down) backs off, doubling up to 10 s, and tries again:
+ * rows stay pending in the meantime.
+ */
+export class OutboxProjector {
+  readonly #db: OutboxDatabase
+  readonly #bus: MessageBus
+  readonly #table: OutboxTable
+  readonly #catalog: EventCatalog
+  readonly #logger: OutboxLogger
+  readonly #batchSize: number
+  readonly #publishConcurrency: number
+  readonly #pollIntervalMs: number
+  readonly #claimTimeoutMs: number
+  readonly #retry: RetryPolicy
+  readonly #channel: string | null
+  readonly #stats: ProjectorStats = { published: 0, failedAttempts: 0, unpublishable: 0, batches: 0, errors: 0, lastError: null }
+  #state: ProjectorState = 'stopped'
+  #loop: Promise<void> | null = null
+  #wake: (() => void) | null = null
+  #nudged = false
+  #unlisten: Unlisten | null = null
+  #consecutiveErrors = 0
+
+  constructor (options: ProjectorOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionsError('OutboxProjector options must be an object')
+    if (options.db === undefined) throw new InvalidOptionsError('OutboxProjector needs db, a Drizzle PostgreSQL database')
+    if (options.bus === undefined) throw new InvalidOptionsError('OutboxProjector needs bus, a MessageBus')
+    this.#db = options.db
+    this.#bus = options.bus
+    this.#table = options.table ?? defaultOutboxTable
+    this.#catalog = options.catalog ?? new EventCatalog()
+    this.#logger = options.logger ?? silentLogger
+    this.#batchSize = positiveInteger('batchSize', options.batchSize, 200)
+    this.#publishConcurrency = positiveInteger('publishConcurrency', options.publishConcurrency, 64)
+    this.#pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 1000)
+    this.#claimTimeoutMs = positiveInteger('claimTimeoutMs', options.claimTimeoutMs, 60_000)
+    this.#retry = {
+      maxAttempts: positiveInteger('maxAttempts', options.maxAttempts, 10),
+      baseDelayMs: nonNegativeInteger('retryBaseDelayMs', options.retryBaseDelayMs, 1000),
+      maxDelayMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
+    }
+    this.#channel = options.channel === undefined ? 'outbox' : options.channel
+  }
+
+  get running (): boolean {
+    return this.#state === 'running'
+  }
+
+  get stats (): Readonly<ProjectorStats> {
+    return { ...this.#stats }
+  }
+
+  /** Starts relaying in the background. Idempotent. */
+  async start (): Promise<void> {
+    if (this.#state !== 'stopped') return
+    this.#state = 'running'
+    this.#consecutiveErrors = 0
+    if (this.#channel !== null) {
+      try {
+        this.#unlisten = await listenForNotifications(this.#db, this.#channel, () => this.nudge(), () => this.nudge())
+      } catch (err) {
+        // Polling still relays everything; LISTEN only makes it sooner.
+        this.#logger.warn({ err, channel: this.#channel }, 'OutboxProjector could not LISTEN; relying on polling')
+      }
+    }
+    this.#loop = this.#run()
+    this.#logger.info({ batchSize: this.#batchSize, pollIntervalMs: this.#pollIntervalMs, bus: this.#bus.kind }, 'OutboxProjector started')
+  }
+
+  /** Stops claiming, lets the batch in flight finish (published and marked), then returns. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.#state !== 'running') {
+      await this.#loop
+      return
+    }
+    this.#state = 'stopping'
+    this.#wake?.()
+    try {
+      await this.#loop
+    } finally {
+      this.#loop = null
+      const unlisten = this.#unlisten
+      this.#unlisten = null
+      await unlisten?.().catch((err: unknown) => this.#logger.warn({ err }, 'OutboxProjector UNLISTEN failed'))
+      this.#state = 'stopped'
+      this.#logger.info({ published: this.#stats.published }, 'OutboxProjector stopped')
+    }
+  }
+
+  /** Asks the projector to look for rows now (after a commit that added some). Cheap; safe to call often. */
+  nudge (): void {
+    this.#nudged = true
+    this.#wake?.()
+  }
+
+  /**
+   * Publishes every row that can be published now and returns how many were. Throws when the
+   * transport is down. Meant for tests and scripts; a running projector keeps relaying meanwhile.
+   */
+  async publishAll (): Promise<number> {
+    let total = 0
+    for (;;) {
+      const outcome = await this.#relayBatch()
+      if (outcome === null) return total
+      if (outcome.outage !== null) throw outcome.outage
+      total += outcome.published.length
+      const touched = outcome.published.length + outcome.unpublishable.length + countFailed(outcome)
+      if (touched === 0) return total
+    }
+  }
+
+  async #run (): Promise<void> {
+    while (this.#state === 'running') {
+      this.#nudged = false
+      let claimedFullBatch = false
+      try {
+        const outcome = await this.#relayBatch()
+        if (outcome?.outage != null) throw outcome.outage
+        claimedFullBatch = outcome !== null && claimedCount(outcome) >= this.#batchSize
+        this.#consecutiveErrors = 0
+      } catch (err) {
+        this.#onRoundFailed(err)
+        await this.#sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(this.#consecutiveErrors, 10)), false)
+        continue
+      }
+      if (!claimedFullBatch && !this.#nudged) await this.#sleep(this.#pollIntervalMs, true)
+    }
+  }
+
+  /** One claim-publish-mark round in one transaction; null when nothing was claimable. */
+  async #relayBatch (): Promise<PublishOutcome | null> {
+    return await this.#db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(this.#claimTimeoutMs)}, true)`)
+      const rows = await claimBatch(tx, this.#table, this.#batchSize)
+      if (rows.length === 0) return null
+      const outcome = await publishRows(rows, this.#bus, this.#catalog, this.#publishConcurrency)
+      await markPublished(tx, this.#table, outcome.published)
+      for (const [error, ids] of outcome.failed) await markAttemptFailed(tx, this.#table, ids, error, this.#retry)
+      for (const { id, reason } of outcome.unpublishable) await markUnpublishable(tx, this.#table, id, reason)
+      this.#record(outcome)
+      return outcome
+    })
+  }
+
+  #record (outcome: PublishOutcome): void {
+    this.#stats.batches++
+    this.#stats.published += outcome.published.length
+    this.#stats.failedAttempts += countFailed(outcome)
+    this.#stats.unpublishable += outcome.unpublishable.length
+    for (const [error, ids] of outcome.failed) {
+      this.#logger.warn({ rows: ids.length, error }, 'Publishing outbox rows failed; they will be retried with backoff')
+    }
+    for (const { id, reason } of outcome.unpublishable) {
+      this.#logger.error({ id, reason }, 'Outbox row cannot be published; marked failed')
+    }
+  }
+
+  #onRoundFailed (err: unknown): void {
+    this.#consecutiveErrors++
+    this.#stats.errors++
+    const message = err instanceof Error ? err.message : String(err)
+    this.#stats.lastError = message
+    // Log the first failure and then every tenth, not one line per retry during a long outage.
+    if (this.#consecutiveErrors === 1 || this.#consecutiveErrors % 10 === 0) {
+      this.#logger.error({ err, consecutiveErrors: this.#consecutiveErrors }, 'OutboxProjector round failed; rows stay pending and will be retried')
+    }
+  }
+
+  /** Sleeps until the time passes, the projector stops, or (when `wakeOnNudge`) a nudge arrives. */
+  async #sleep (ms: number, wakeOnNudge: boolean): Promise<void> {
+    if (this.#state !== 'running') return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done (): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#wake = wakeOnNudge ? done : () => { if (this.#state !== 'running') done() }
+    })
+    this.#wake = null
+  }
+}
+
+function countFailed (outcome: PublishOutcome): number {
+  let n = 0
+  for (const ids of outcome.failed.values()) n += ids.length
+  return n
+}
+
+function claimedCount (outcome: PublishOutcome): number {
+  return outcome.published.length + countFailed(outcome) + outcome.unpublishable.length + outcome.skipped.length
+}

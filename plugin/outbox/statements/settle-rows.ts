@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm'
+import { idArray } from './id-list.js'
+import type { OutboxDatabase } from '../../database/database.js'
+import type { OutboxTable } from '../tables.js'
+
+export async function markPublished (tx: OutboxDatabase, table: OutboxTable, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return
+  await tx.execute(sql`update ${table} set status = 'published', published_at = now() where id = any(${idArray(ids)})`)
+}
+
+export interface RetryPolicy {
+  /** Attempts before a row is marked failed. */
+  maxAttempts: number
+  /** Delay after the first failure; doubles each attempt. */
+  baseDelayMs: number
+  /** Cap of the delay. */
+  maxDelayMs: number
+}
+
+/**
+ * Records a failed publish: one more attempt, the error, and the next try after a capped
+ * exponential backoff with jitter (half to all of the delay), so many rows that failed
+ * together do not retry in lockstep. The row becomes `failed` on its last attempt.
+ */
+export async function markAttemptFailed (tx: OutboxDatabase, table: OutboxTable, ids: readonly number[], error: string, policy: RetryPolicy): Promise<void> {
+  if (ids.length === 0) return
+  await tx.execute(sql`
+    update ${table}
+    set attempts = attempts + 1,
+        last_error = ${error},
+        status = case when attempts + 1 >= ${policy.maxAttempts} then 'failed' else 'pending' end,
+        available_at = now() + make_interval(secs =>
+          least(${policy.maxDelayMs}::float8, ${policy.baseDelayMs}::float8 * power(2, least(attempts, 30))) * (0.5 + random() / 2) / 1000.0)
+    where id = any(${idArray(ids)})`)
+}
+
+/** A row that can never be published as it is (its content is damaged): failed at once, with why. */
+export async function markUnpublishable (tx: OutboxDatabase, table: OutboxTable, id: number, reason: string): Promise<void> {
+  await tx.execute(sql`update ${table} set status = 'failed', attempts = attempts + 1, last_error = ${reason} where id = ${id}`)
+}

@@ -1,0 +1,42 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type MessageBus, type OutboxDatabase } from '../plugin/index.js'
+import { demoEvents } from './events.js'
+import { subscribeReserveStock } from './handlers/reserve-stock.js'
+import { subscribeSettleOrder } from './handlers/settle-order.js'
+import { healthRoutes } from './routes/health.js'
+import { orderRoutes } from './routes/orders.js'
+
+export interface OrderServiceOptions {
+  db: OutboxDatabase
+  /** Default: the in-memory bus. */
+  bus?: MessageBus
+  logger?: FastifyServerOptions['logger']
+  projector?: FastifyOutboxOptions['projector']
+  /** Largest request body in bytes; default 64 KiB, far above any sane order. */
+  bodyLimit?: number
+}
+
+export const SERVICE_NAME = 'order-service'
+
+/** The demo order service: routes, the inventory and order handlers, and the outbox plugin. */
+export async function buildOrderService (options: OrderServiceOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // The caller's x-correlation-id, or a fresh UUIDv7: logs, events and traces share it.
+    genReqId: correlatedRequestId(),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    ajv: { customOptions: { allErrors: false } }
+  })
+  await app.register(outboxPlugin, {
+    db: options.db,
+    source: SERVICE_NAME,
+    bus: options.bus,
+    events: demoEvents,
+    projector: options.projector
+  })
+  await app.register(orderRoutes)
+  await app.register(healthRoutes)
+  await subscribeReserveStock(app)
+  await subscribeSettleOrder(app)
+  return app
+}

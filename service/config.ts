@@ -1,0 +1,55 @@
+import { InvalidOptionsError } from '../plugin/index.js'
+
+/** The demo's settings, from the environment. */
+export interface ServiceConfig {
+  port: number
+  host: string
+  /** postgres://... or null for the embedded PGlite database. */
+  databaseUrl: string | null
+  /** Where PGlite keeps its data; null keeps it in memory. */
+  pgliteDataDir: string | null
+  /** pulsar://... or null for the in-memory bus. */
+  pulsarUrl: string | null
+  logLevel: string
+  /** Run the outbox projector in this process (RELAY=false for a write-only instance). */
+  relay: boolean
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return {
+    port: readPort(env.PORT),
+    host: nonEmpty(env.HOST) ?? '0.0.0.0',
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    pgliteDataDir: nonEmpty(env.PGLITE_DATA_DIR),
+    pulsarUrl: nonEmpty(env.PULSAR_URL),
+    logLevel: readLogLevel(env.LOG_LEVEL),
+    relay: readBoolean('RELAY', env.RELAY, true)
+  }
+}
+
+function nonEmpty (value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value.trim()
+}
+
+function readPort (value: string | undefined): number {
+  if (nonEmpty(value) === null) return 3000
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`)
+  return port
+}
+
+function readLogLevel (value: string | undefined): string {
+  const level = nonEmpty(value) ?? 'info'
+  if (!LOG_LEVELS.includes(level)) throw new InvalidOptionsError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`)
+  return level
+}
+
+export function readBoolean (name: string, value: string | undefined, fallback: boolean): boolean {
+  const text = nonEmpty(value)?.toLowerCase()
+  if (text === undefined) return fallback
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true
+  if (['0', 'false', 'no', 'off'].includes(text)) return false
+  throw new InvalidOptionsError(`${name} must be true or false, got ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url'
+import { openEmbedded } from '../plugin/database/pglite.js'
+import { openPostgres } from '../plugin/database/postgres-js.js'
+import type { DatabaseHandle } from '../plugin/database/handle.js'
+import { buildOrderService } from './app.js'
+import { createBus } from './bus.js'
+import { readServiceConfig, type ServiceConfig } from './config.js'
+import { seedStock } from './seed.js'
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url))
+
+async function openDatabase (config: ServiceConfig): Promise<DatabaseHandle> {
+  if (config.databaseUrl !== null) return openPostgres({ url: config.databaseUrl, applicationName: 'order-service' })
+  return await openEmbedded(config.pgliteDataDir === null ? {} : { dataDir: config.pgliteDataDir })
+}
+
+async function main (): Promise<void> {
+  const config = readServiceConfig()
+  const database = await openDatabase(config)
+  await database.migrate(MIGRATIONS_FOLDER)
+  await seedStock(database.db)
+  const bus = await createBus(config)
+
+  const app = await buildOrderService({
+    db: database.db,
+    bus: bus.bus,
+    logger: { level: config.logLevel },
+    projector: config.relay ? undefined : false
+  })
+  app.log.info({ database: database.description, bus: bus.description },
+    database.kind === 'pglite' && bus.embedded
+      ? 'Embedded mode: in-process PostgreSQL (PGlite) and the in-memory bus. Set DATABASE_URL and PULSAR_URL to use real services'
+      : 'Order service using real services')
+  stopGracefullyOnSignals(app, database)
+  await app.listen({ port: config.port, host: config.host })
+}
+
+/** First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit now. */
+function stopGracefullyOnSignals (app: Awaited<ReturnType<typeof buildOrderService>>, database: DatabaseHandle): void {
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      app.log.warn({ signal }, 'Second signal: exiting without waiting')
+      process.exit(1)
+    }
+    stopping = true
+    app.log.info({ signal }, 'Stopping gracefully (send the signal again to force)')
+    app.close()
+      .then(async () => await database.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'Graceful stop failed')
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? `${err.name} [${(err as { code?: string }).code ?? 'ERROR'}]: ${err.message}` : err)
+  process.exit(1)
+})
