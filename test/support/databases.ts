@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import postgres from 'postgres'
+import type { Test } from 'tap'
+import type { DatabaseHandle } from '../../plugin/database/handle.js'
+import { openEmbedded } from '../../plugin/database/pglite.js'
+import { openPostgres } from '../../plugin/database/postgres-js.js'
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+/** The server tests create their databases on; override with TEST_DATABASE_URL. */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export type DatabaseKind = 'postgres' | 'pglite'
+export const DATABASE_KINDS: readonly DatabaseKind[] = ['postgres', 'pglite']
+
+export interface TestDatabase extends DatabaseHandle {
+  /** Connection URL of the fresh database (postgres only). */
+  readonly url: string | null
+}
+
+/**
+ * A fresh, migrated database for one test, dropped when the test ends. On the real server each
+ * test gets a database of its own (not just a schema): parallel test files and LISTEN channels
+ * never meet.
+ */
+export async function freshDatabase (t: Test, kind: DatabaseKind, options: { max?: number } = {}): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const handle = await openEmbedded()
+    await handle.migrate(MIGRATIONS_FOLDER)
+    t.teardown(() => handle.close())
+    return Object.assign(handle, { url: null })
+  }
+  const name = `fo_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  const handle = openPostgres({ url: url.toString(), max: options.max ?? 10, applicationName: 'fastify-outbox-test' })
+  await handle.migrate(MIGRATIONS_FOLDER)
+  t.teardown(async () => {
+    await handle.close()
+    const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+    try {
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
+    } finally {
+      await cleanup.end()
+    }
+  })
+  return Object.assign(handle, { url: url.toString() })
+}
