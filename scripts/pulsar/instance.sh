@@ -9,6 +9,7 @@ case "$PULSAR_INSTANCE" in
   *[!A-Za-z0-9_.-]*|'') echo "PULSAR_INSTANCE must be letters, digits, '.', '_' or '-': '$PULSAR_INSTANCE'" >&2; exit 2 ;;
 esac
 PULSAR_DATA_DIR="${PULSAR_DATA_DIR:-${TMPDIR:-/tmp}/fastify-outbox-pulsar/$PULSAR_INSTANCE}"
+PULSAR_CACHE_DIR="${PULSAR_CACHE_DIR:-$PULSAR_REPO_DIR/.cache/pulsar}"
 PULSAR_PID_FILE="$PULSAR_DATA_DIR/pulsar.pid"
 PULSAR_LOG_DIR="$PULSAR_DATA_DIR/logs"
 

@@ -13,7 +13,6 @@ PULSAR_DIRECT_MEMORY="${PULSAR_DIRECT_MEMORY:-256m}"
 PULSAR_ML_CACHE_MB="${PULSAR_ML_CACHE_MB:-32}"
 PULSAR_BK_CACHE_MB="${PULSAR_BK_CACHE_MB:-16}"
 PULSAR_START_TIMEOUT="${PULSAR_START_TIMEOUT:-120}"
-PULSAR_CACHE_DIR="${PULSAR_CACHE_DIR:-$PULSAR_REPO_DIR/.cache/pulsar}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 pom="$PULSAR_SCRIPTS_DIR/pom.xml"
@@ -61,7 +60,7 @@ fi
 if [ ! -f "$lib/.complete" ]; then
   say "resolving Pulsar $version jars into $lib (first run only)"
   rm -rf "$lib"
-  mvn_args=(-q -B -f "$pom" -Dpulsar.cache="$PULSAR_CACHE_DIR/$version" dependency:copy-dependencies)
+  mvn_args=(-q -B -Dstyle.color=never -f "$pom" -Dpulsar.cache="$PULSAR_CACHE_DIR/$version" dependency:copy-dependencies)
   # Offline first: on a machine whose local repository already has the jars this
   # takes seconds and asks no registry.
   mvn -o "${mvn_args[@]}" >/dev/null 2>&1 || mvn "${mvn_args[@]}" ||
@@ -69,8 +68,9 @@ if [ ! -f "$lib/.complete" ]; then
   touch "$lib/.complete"
 fi
 
-"$JAVA" -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])' ||
-  fail "Pulsar $version needs Java 17 or newer: $("$JAVA" -version 2>&1 | head -n 1)"
+java_version="$("$JAVA" -version 2>&1)"
+grep -qE 'version "(1[7-9]|[2-9][0-9])' <<<"$java_version" ||
+  fail "Pulsar $version needs Java 17 or newer: $(head -n 1 <<<"$java_version")"
 
 # --- data folder and configuration ------------------------------------------
 for port in "$PULSAR_BROKER_PORT" "$PULSAR_WEB_PORT" "$PULSAR_BOOKIE_PORT"; do
@@ -140,6 +140,9 @@ fi
 jvm_opts=(
   "$pulsar_instance_marker"
   "-Xms64m" "-Xmx$PULSAR_HEAP" "-XX:MaxDirectMemorySize=$PULSAR_DIRECT_MEMORY"
+  # Serial GC: ~70 MB less resident memory than G1 here (G1's own structures),
+  # and pauses of a few ms on a heap this small.
+  -XX:+UseSerialGC
   -XX:+ExitOnOutOfMemoryError
   -Dpulsar.allocator.exit_on_oom=true
   -Dio.netty.recycler.maxCapacityPerThread=4096
@@ -159,6 +162,16 @@ jvm_opts=(
   --add-opens java.base/sun.net=ALL-UNNAMED
   --add-opens java.management/sun.management=ALL-UNNAMED
 )
+# Class data sharing: the first start records the ~15k loaded classes into an
+# archive when the JVM exits (stop.sh keeps it only after a clean exit); later
+# starts map it and spend ~25% less CPU getting ready. One archive per JVM build.
+cds="$PULSAR_CACHE_DIR/$version/cds-$(md5sum <<<"$java_version" | cut -c1-12).jsa"
+if [ -f "$cds" ]; then
+  jvm_opts+=("-XX:SharedArchiveFile=$cds")
+elif [ "${PULSAR_CDS:-1}" = 1 ]; then
+  jvm_opts+=("-XX:ArchiveClassesAtExit=$PULSAR_DATA_DIR/classes.jsa")
+  echo "$cds" > "$PULSAR_DATA_DIR/classes.jsa.target"
+fi
 # shellcheck disable=SC2206 # PULSAR_JAVA_OPTS is a list of flags on purpose
 jvm_opts+=(${PULSAR_JAVA_OPTS:-})
 

@@ -19,12 +19,18 @@ if pid="$(pulsar_running_pid)"; then
     say "pid $pid still running after ${PULSAR_STOP_TIMEOUT}s: KILL"
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  elif [ -s "$PULSAR_DATA_DIR/classes.jsa" ] && [ -s "$PULSAR_DATA_DIR/classes.jsa.target" ]; then
+    # A clean exit wrote the class archive (start.sh): publish it for later starts,
+    # atomically, and never over one that another instance published first.
+    target="$(cat "$PULSAR_DATA_DIR/classes.jsa.target")"
+    cp "$PULSAR_DATA_DIR/classes.jsa" "$target.$$" && mv -n "$target.$$" "$target" || true
+    rm -f "$target.$$"
   fi
   say "stopped (pid $pid)"
 else
   say "not running"
 fi
-rm -f "$PULSAR_PID_FILE" "$PULSAR_DATA_DIR/instance.env"
+rm -f "$PULSAR_PID_FILE" "$PULSAR_DATA_DIR/instance.env" "$PULSAR_DATA_DIR"/classes.jsa*
 
 if [ "${PULSAR_KEEP_DATA:-0}" = 1 ]; then
   [ -d "$PULSAR_DATA_DIR" ] && say "data kept in $PULSAR_DATA_DIR"
