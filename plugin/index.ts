@@ -26,6 +26,10 @@ export type { Delivery, EventSelector, MessageBus, MessageHandler, PublishOption
 export { AbstractBus, type BusOptions } from './bus/abstract-bus.js'
 export { MemoryBus, type DeadLetter, type MemoryBusOptions } from './bus/memory-bus.js'
 
+// Pulsar
+export { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type PulsarTlsConfig, type ResolvedPulsarConfig, type TopicPrefix } from './pulsar/config.js'
+export { pulsarConfigFromEnv, PULSAR_ENV_VARIABLES } from './pulsar/config-env.js'
+
 // Outbox, projector, inbox, retention
 export { createOutboxTables, inbox, outbox, OUTBOX_STATUSES, type InboxTable, type OutboxStatus, type OutboxTable, type OutboxTableNames, type OutboxTables } from './outbox/tables.js'
 export { Outbox, type InTransactionAddOptions, type OutboxOptions, type StandaloneAddOptions, type TransactionWork } from './outbox/outbox.js'
