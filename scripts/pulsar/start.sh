@@ -57,15 +57,21 @@ if pid="$(pulsar_running_pid)"; then
 fi
 
 # --- jars -------------------------------------------------------------------
-if [ ! -f "$lib/.complete" ]; then
+# lib/.complete holds a hash of pom.xml: a changed pom resolves the jars again.
+pom_id="$(md5sum < "$pom" | cut -c1-12)"
+if [ "$(cat "$lib/.complete" 2>/dev/null)" != "$pom_id" ]; then
   say "resolving Pulsar $version jars into $lib (first run only)"
-  rm -rf "$lib"
-  mvn_args=(-q -B -Dstyle.color=never -f "$pom" -Dpulsar.cache="$PULSAR_CACHE_DIR/$version" dependency:copy-dependencies)
+  staging="$lib.staging.$$"
+  mvn_args=(-q -B -Dstyle.color=never -f "$pom" "-Dpulsar.lib=$staging" dependency:copy-dependencies)
   # Offline first: on a machine whose local repository already has the jars this
   # takes seconds and asks no registry.
   mvn -o "${mvn_args[@]}" >/dev/null 2>&1 || mvn "${mvn_args[@]}" ||
-    fail "mvn could not resolve the jars (see above)"
-  touch "$lib/.complete"
+    { rm -rf "$staging"; fail "mvn could not resolve the jars (see above)"; }
+  echo "$pom_id" > "$staging/.complete"
+  # Swap whole folders: brokers running from the old one keep their open jars.
+  [ ! -d "$lib" ] || mv -T "$lib" "$lib.old.$$"
+  mv -T "$staging" "$lib" 2>/dev/null || rm -rf "$staging"  # another start won the race
+  rm -rf "$lib.old.$$"
 fi
 
 java_version="$("$JAVA" -version 2>&1)"
@@ -98,19 +104,14 @@ sed -e "s/@BROKER_PORT@/$PULSAR_BROKER_PORT/" -e "s/@WEB_PORT@/$PULSAR_WEB_PORT/
     -e "s/@ML_CACHE_MB@/$PULSAR_ML_CACHE_MB/" -e "s/@BK_CACHE_MB@/$PULSAR_BK_CACHE_MB/g" \
     "$PULSAR_SCRIPTS_DIR/standalone.conf" > "$conf"
 
-base64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
 if [ -n "${PULSAR_AUTH_SECRET_FILE:-}" ]; then
   secret="$(realpath "$PULSAR_AUTH_SECRET_FILE")"
   [ -s "$secret" ] || fail "PULSAR_AUTH_SECRET_FILE $secret is missing or empty"
   [ "$(stat -c %s "$secret")" -ge 32 ] ||
     fail "PULSAR_AUTH_SECRET_FILE must hold at least 32 bytes: HS256 refuses shorter keys"
   # The broker's own client (namespace setup, the WebSocket service) needs a token
-  # too: an HS256 JWT for the superuser role, signed with the same secret.
-  jwt_body="$(printf '{"alg":"HS256"}' | base64url).$(printf '{"sub":"%s"}' "$PULSAR_SUPERUSER_ROLE" | base64url)"
-  jwt_sig="$(printf '%s' "$jwt_body" |
-    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -v -tx1 "$secret" | tr -d ' \n')" -binary | base64url)"
-  printf '%s' "$jwt_body.$jwt_sig" > "$PULSAR_SUPERUSER_TOKEN_FILE"
+  # too: one for the superuser role, signed with the same secret.
+  "$PULSAR_SCRIPTS_DIR/make-token.sh" "$secret" "$PULSAR_SUPERUSER_ROLE" > "$PULSAR_SUPERUSER_TOKEN_FILE"
   cat >> "$conf" <<EOF
 
 ### Token authentication (PULSAR_AUTH_SECRET_FILE) #############################
@@ -164,8 +165,9 @@ jvm_opts=(
 )
 # Class data sharing: the first start records the ~15k loaded classes into an
 # archive when the JVM exits (stop.sh keeps it only after a clean exit); later
-# starts map it and spend ~25% less CPU getting ready. One archive per JVM build.
-cds="$PULSAR_CACHE_DIR/$version/cds-$(md5sum <<<"$java_version" | cut -c1-12).jsa"
+# starts map it and spend ~25% less CPU getting ready. One archive per JVM build
+# and jar set.
+cds="$PULSAR_CACHE_DIR/$version/cds-$pom_id-$(md5sum <<<"$java_version" | cut -c1-12).jsa"
 if [ -f "$cds" ]; then
   jvm_opts+=("-XX:SharedArchiveFile=$cds")
 elif [ "${PULSAR_CDS:-1}" = 1 ]; then
