@@ -35,6 +35,8 @@ CREATE TABLE "outbox" (
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_error" text,
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_until" timestamp with time zone,
+	"locked_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"published_at" timestamp with time zone,
 	CONSTRAINT "outbox_status_check" CHECK ("outbox"."status" in ('pending', 'published', 'failed'))

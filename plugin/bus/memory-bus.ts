@@ -22,6 +22,8 @@ export interface MemoryBusOptions extends BusOptions {}
 interface MemorySubscription {
   /** Messages waiting for a consumer (none attached, or the bus is stopped). */
   readonly backlog: IncomingMessage[]
+  /** Messages published and not yet handed to the consumer's queue (the simulated network hop). */
+  inTransit: number
   consumer: MemoryConsumer | null
 }
 
@@ -57,7 +59,7 @@ export class MemoryBus extends AbstractBus {
   backlog (topic: string, subscription: string): number {
     const sub = this.#topics.get(topic)?.get(subscription)
     if (sub === undefined) return 0
-    return sub.backlog.length + (sub.consumer === null ? 0 : sub.consumer.queue.size + sub.consumer.retryTimers.size)
+    return sub.backlog.length + sub.inTransit + (sub.consumer === null ? 0 : sub.consumer.queue.size + sub.consumer.retryTimers.size)
   }
 
   /** Puts raw bytes on a topic as a foreign producer would (for tests of malformed input). */
@@ -84,7 +86,11 @@ export class MemoryBus extends AbstractBus {
     subscription.consumer = consumer
     const waiting = subscription.backlog.splice(0)
     // Deliver asynchronously, as a network would: never inside the caller's stack.
-    setImmediate(() => { for (const message of waiting) this.#deliver(subscription, message) })
+    subscription.inTransit += waiting.length
+    setImmediate(() => {
+      subscription.inTransit -= waiting.length
+      for (const message of waiting) this.#deliver(subscription, message)
+    })
   }
 
   protected async closeConsumer (group: SubscriptionGroup): Promise<void> {
@@ -104,7 +110,11 @@ export class MemoryBus extends AbstractBus {
     const messageId = `memory:${++this.#nextMessageId}`
     for (const subscription of subscriptions.values()) {
       const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key }
-      setImmediate(() => this.#deliver(subscription, message))
+      subscription.inTransit++
+      setImmediate(() => {
+        subscription.inTransit--
+        this.#deliver(subscription, message)
+      })
     }
   }
 
@@ -153,7 +163,7 @@ export class MemoryBus extends AbstractBus {
     }
     let subscription = subscriptions.get(name)
     if (subscription === undefined) {
-      subscription = { backlog: [], consumer: null }
+      subscription = { backlog: [], inTransit: 0, consumer: null }
       subscriptions.set(name, subscription)
     }
     return subscription

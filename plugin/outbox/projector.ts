@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm'
+import { hostname } from 'node:os'
 import { publishRows, type PublishOutcome } from './publish-rows.js'
-import { claimBatch } from './statements/claim-batch.js'
-import { markAttemptFailed, markPublished, markUnpublishable, type RetryPolicy } from './statements/settle-rows.js'
+import { claimBatch, releaseLeasesOf } from './statements/claim-batch.js'
+import { markAttemptFailed, markPublished, markUnpublishable, releaseRows, type RetryPolicy } from './statements/settle-rows.js'
 import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
 import type { MessageBus } from '../bus/bus.js'
 import type { OutboxDatabase } from '../database/database.js'
@@ -31,11 +31,16 @@ export interface ProjectorOptions {
   /** Cap of a failed row's retry delay in ms; default 60000. */
   retryMaxDelayMs?: number
   /**
-   * How long a claim may sit idle before PostgreSQL ends it (idle_in_transaction_session_timeout),
-   * in ms; default 60000. A projector that hangs mid-batch thus frees its rows for the others.
-   * Keep it above the bus's own send timeout.
+   * How long a claim holds its rows, in ms; default 30000. A projector that dies mid-batch keeps
+   * its rows from the others this long at most; a publish still unsettled when it runs out counts
+   * as a failed attempt. Keep it above the bus's send timeout.
    */
-  claimTimeoutMs?: number
+  leaseMs?: number
+  /**
+   * Names this projector in locked_by. Default `{hostname}:{pid}:{n}`: a container restarted
+   * under the same hostname and pid frees its old leases at once instead of waiting them out.
+   */
+  projectorId?: string
   /** LISTEN channel that wakes the projector; null to rely on polling and in-process wake-ups. Default "outbox". */
   channel?: string | null
 }
@@ -53,11 +58,11 @@ export interface ProjectorStats {
 type ProjectorState = 'stopped' | 'running' | 'stopping'
 
 const MAX_ERROR_BACKOFF_MS = 10_000
+let projectorsInProcess = 0
 
 /**
- * Relays the outbox to the bus: claims pending rows (FOR UPDATE SKIP LOCKED, so any number of
- * projectors can share one table without sending a row twice), publishes them, and marks them
- * published in the same transaction as the claim.
+ * Relays the outbox to the bus: leases pending rows (any number of projectors can share one table
+ * without sending a row twice), publishes them, and marks them published.
  *
  * Loop: a full batch means more is waiting, so go again at once; otherwise sleep until nudged
  * (a local commit, a NOTIFY) or until the poll interval passes, the safety net for lost wake-ups.
@@ -73,7 +78,8 @@ export class OutboxProjector {
   readonly #batchSize: number
   readonly #publishConcurrency: number
   readonly #pollIntervalMs: number
-  readonly #claimTimeoutMs: number
+  readonly #leaseMs: number
+  readonly #id: string
   readonly #retry: RetryPolicy
   readonly #channel: string | null
   readonly #stats: ProjectorStats = { published: 0, failedAttempts: 0, unpublishable: 0, batches: 0, errors: 0, lastError: null }
@@ -96,13 +102,19 @@ export class OutboxProjector {
     this.#batchSize = positiveInteger('batchSize', options.batchSize, 200)
     this.#publishConcurrency = positiveInteger('publishConcurrency', options.publishConcurrency, 64)
     this.#pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 1000)
-    this.#claimTimeoutMs = positiveInteger('claimTimeoutMs', options.claimTimeoutMs, 60_000)
+    this.#leaseMs = positiveInteger('leaseMs', options.leaseMs, 30_000)
+    this.#id = options.projectorId ?? `${hostname()}:${process.pid}:${++projectorsInProcess}`
     this.#retry = {
       maxAttempts: positiveInteger('maxAttempts', options.maxAttempts, 10),
       baseDelayMs: nonNegativeInteger('retryBaseDelayMs', options.retryBaseDelayMs, 1000),
       maxDelayMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
     }
     this.#channel = options.channel === undefined ? 'outbox' : options.channel
+  }
+
+  /** The id this projector writes into locked_by. */
+  get id (): string {
+    return this.#id
   }
 
   get running (): boolean {
@@ -118,6 +130,13 @@ export class OutboxProjector {
     if (this.#state !== 'stopped') return
     this.#state = 'running'
     this.#consecutiveErrors = 0
+    try {
+      const freed = await releaseLeasesOf(this.#db, this.#table, this.#id)
+      if (freed > 0) this.#logger.info({ freed, projectorId: this.#id }, 'OutboxProjector freed the leases of its previous run')
+    } catch (err) {
+      // Not fatal: those leases simply run out. The loop reports a database outage anyway.
+      this.#logger.warn({ err }, 'OutboxProjector could not free its previous leases')
+    }
     if (this.#channel !== null) {
       try {
         this.#unlisten = await listenForNotifications(this.#db, this.#channel, () => this.nudge(), () => this.nudge())
@@ -190,19 +209,18 @@ export class OutboxProjector {
     }
   }
 
-  /** One claim-publish-mark round in one transaction; null when nothing was claimable. */
+  /** One claim-publish-settle round; null when nothing was claimable. */
   async #relayBatch (): Promise<PublishOutcome | null> {
-    return await this.#db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(this.#claimTimeoutMs)}, true)`)
-      const rows = await claimBatch(tx, this.#table, this.#batchSize)
-      if (rows.length === 0) return null
-      const outcome = await publishRows(rows, this.#bus, this.#catalog, this.#publishConcurrency)
-      await markPublished(tx, this.#table, outcome.published)
-      for (const [error, ids] of outcome.failed) await markAttemptFailed(tx, this.#table, ids, error, this.#retry)
-      for (const { id, reason } of outcome.unpublishable) await markUnpublishable(tx, this.#table, id, reason)
-      this.#record(outcome)
-      return outcome
-    })
+    const rows = await claimBatch(this.#db, this.#table, { limit: this.#batchSize, owner: this.#id, leaseMs: this.#leaseMs })
+    if (rows.length === 0) return null
+    const outcome = await publishRows(rows, this.#bus, this.#catalog, { concurrency: this.#publishConcurrency, deadlineMs: this.#leaseMs })
+    // If settling fails (database gone), the leases run out and the rows go again: at least once.
+    await markPublished(this.#db, this.#table, outcome.published)
+    for (const [error, ids] of outcome.failed) await markAttemptFailed(this.#db, this.#table, ids, error, this.#retry)
+    for (const { id, reason } of outcome.unpublishable) await markUnpublishable(this.#db, this.#table, id, reason)
+    await releaseRows(this.#db, this.#table, outcome.skipped)
+    this.#record(outcome)
+    return outcome
   }
 
   #record (outcome: PublishOutcome): void {

@@ -22,15 +22,34 @@ export interface PublishOutcome {
  * `concurrency` at a time. When a row fails, the later rows of its key are skipped, not sent
  * ahead of it.
  */
-export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus, catalog: EventCatalog, concurrency: number): Promise<PublishOutcome> {
+export interface PublishRowsOptions {
+  /** Rows being published at once. */
+  concurrency: number
+  /**
+   * The batch's time budget (its lease): a publish still unsettled then counts as a failed
+   * attempt, and rows not started are given back.
+   */
+  deadlineMs: number
+}
+
+export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus, catalog: EventCatalog, options: PublishRowsOptions): Promise<PublishOutcome> {
   const outcome: PublishOutcome = { published: [], failed: new Map(), unpublishable: [], skipped: [], outage: null }
   const chains = chainsByKey(rows)
   let next = 0
+  let timer: NodeJS.Timeout | undefined
+  let expired = false
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      expired = true
+      reject(new Error(`publish did not complete within the ${options.deadlineMs} ms lease`))
+    }, options.deadlineMs)
+  })
+  deadline.catch(() => {})
 
   const publishChain = async (chain: ClaimedRow[]): Promise<void> => {
     for (let i = 0; i < chain.length; i++) {
       const row = chain[i]!
-      if (outcome.outage !== null) {
+      if (outcome.outage !== null || expired) {
         outcome.skipped.push(...chain.slice(i).map((r) => r.id))
         return
       }
@@ -41,7 +60,7 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
         return
       }
       try {
-        await bus.publish(built.envelope, { topic: row.topic })
+        await Promise.race([bus.publish(built.envelope, { topic: row.topic }), deadline])
         outcome.published.push(row.id)
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err))
@@ -62,7 +81,11 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
   const worker = async (): Promise<void> => {
     while (next < chains.length) await publishChain(chains[next++]!)
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, chains.length) }, worker))
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, chains.length) }, worker))
+  } finally {
+    clearTimeout(timer)
+  }
   return outcome
 }
 

@@ -48,6 +48,10 @@ export function createOutboxTables (names: OutboxTableNames = {}) {
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     availableAt: timestamp('available_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    // The lease of the projector relaying the row: others leave it alone until it expires,
+    // so a projector that dies mid-batch holds its rows for at most one lease.
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'string' }),
+    lockedBy: text('locked_by'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' })
   }, (t) => [

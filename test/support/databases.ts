@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
+import { sql } from 'drizzle-orm'
 import type { DatabaseHandle } from '../../plugin/database/handle.js'
 import { openEmbedded } from '../../plugin/database/pglite.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
@@ -19,18 +20,34 @@ export interface TestDatabase extends DatabaseHandle {
   readonly url: string | null
 }
 
+let sharedPGlite: Promise<DatabaseHandle> | null = null
+
+/**
+ * Starting PGlite costs one to several seconds (WebAssembly), so a test file keeps one instance
+ * and each test gets it back empty: both schemas dropped, migrations applied again (~50 ms).
+ * It lives in this process only, so test files never share it.
+ */
+async function emptiedPGlite (): Promise<TestDatabase> {
+  if (sharedPGlite === null) {
+    sharedPGlite = openEmbedded()
+    const opened = sharedPGlite
+    tap.teardown(async () => { await (await opened).close() })
+  }
+  const handle = await sharedPGlite
+  await handle.db.execute(sql`drop schema if exists public cascade`)
+  await handle.db.execute(sql`drop schema if exists drizzle cascade`)
+  await handle.db.execute(sql`create schema public`)
+  await handle.migrate(MIGRATIONS_FOLDER)
+  return { ...handle, db: handle.db, url: null, close: async () => {} }
+}
+
 /**
  * A fresh, migrated database for one test, dropped when the test ends. On the real server each
  * test gets a database of its own (not just a schema): parallel test files and LISTEN channels
  * never meet.
  */
 export async function freshDatabase (t: Test, kind: DatabaseKind, options: { max?: number } = {}): Promise<TestDatabase> {
-  if (kind === 'pglite') {
-    const handle = await openEmbedded()
-    await handle.migrate(MIGRATIONS_FOLDER)
-    t.teardown(() => handle.close())
-    return Object.assign(handle, { url: null })
-  }
+  if (kind === 'pglite') return await emptiedPGlite()
   const name = `fo_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   try {
