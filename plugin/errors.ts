@@ -132,3 +132,20 @@ const outageCodes = new Set([
 export function isTransportOutage (err: unknown): boolean {
   return err !== null && typeof err === 'object' && outageCodes.has((err as { code?: string }).code ?? '')
 }
+
+// Pulsar (transport details)
+export const PulsarAdminError = createError(
+  'PULSAR_ADMIN_FAILED',
+  'Pulsar admin request %s failed: %s',
+  502
+)
+export const PulsarSubscriptionBusyError = createError(
+  'PULSAR_SUBSCRIPTION_BUSY',
+  'Subscription %s on %s is held by another consumer: %s. An Exclusive subscription takes one consumer (a Failover one takes more, one active); use Shared or Key_Shared for several instances, or another subscription name',
+  409
+)
+export const PulsarSendError = createError(
+  'PULSAR_SEND_FAILED',
+  'Pulsar rejected a message for %s: %s',
+  502
+)

@@ -29,6 +29,8 @@ export { MemoryBus, type DeadLetter, type MemoryBusOptions } from './bus/memory-
 // Pulsar
 export { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type PulsarTlsConfig, type ResolvedPulsarConfig, type TopicPrefix } from './pulsar/config.js'
 export { pulsarConfigFromEnv, PULSAR_ENV_VARIABLES } from './pulsar/config-env.js'
+export { pulsarAdmin, type PulsarAdmin, type PulsarAdminOptions, type TopicStats } from './pulsar/admin.js'
+export type { BackoffOptions } from './pulsar/backoff.js'
 
 // Outbox, projector, inbox, retention
 export { createOutboxTables, inbox, outbox, OUTBOX_STATUSES, type InboxTable, type OutboxStatus, type OutboxTable, type OutboxTableNames, type OutboxTables } from './outbox/tables.js'

@@ -1,0 +1,33 @@
+/**
+ * Delays between reconnect attempts: exponential from `initialMs`, capped at `maxMs`, with "full
+ * jitter" (a random delay between half and all of the step) so that the many consumers of a
+ * restarted broker do not all knock at the same instant.
+ */
+export interface BackoffOptions {
+  readonly initialMs: number
+  readonly maxMs: number
+}
+
+/** 100 ms, then 200, 400 … up to 30 s: the first retry is quick (a topic unload takes ~100 ms), a long outage costs one attempt per ~30 s per connection. */
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 30_000 }
+
+export function backoffDelay (attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const step = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(Math.max(attempt, 0), 30))
+  return Math.round(step / 2 + random() * (step / 2))
+}
+
+/** Resolves after `ms`, or early (with false) when the signal aborts. */
+export function delay (ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

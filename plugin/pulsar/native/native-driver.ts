@@ -1,0 +1,179 @@
+import type { Client, ClientConfig, Producer, SubscriptionType as NativeSubscriptionType } from 'pulsar-client'
+import { sendFailure } from '../broker-errors.js'
+import { topicFor, type ResolvedPulsarConfig } from '../config.js'
+import type { DriverOptions, OutgoingMessage, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions, SubscriptionType } from '../driver.js'
+import { redactUrl } from '../service-url.js'
+import { loadPulsarClient, type PulsarClientModule } from './load-client.js'
+import { NativeConsumer } from './native-consumer.js'
+import { nativeOpenFailure } from './native-errors.js'
+import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
+import type { OutboxLogger } from '../../logger.js'
+
+export interface NativeDriverOptions extends DriverOptions {
+  readonly logger: OutboxLogger
+}
+
+const nativeSubscriptionTypes: Record<SubscriptionType, NativeSubscriptionType> = {
+  Shared: 'Shared',
+  Key_Shared: 'KeyShared',
+  Failover: 'Failover',
+  Exclusive: 'Exclusive'
+}
+
+/**
+ * The Pulsar driver over the official client (`pulsar-client`, C++ underneath): the binary
+ * protocol, the client's own reconnects, and sequence ids for broker deduplication. Create it
+ * with NativeDriver.load(), which fails with PulsarNativeDriverError when the addon is missing.
+ */
+export class NativeDriver implements PulsarDriver {
+  readonly name = 'native'
+  readonly #pulsar: PulsarClientModule
+  readonly #config: ResolvedPulsarConfig
+  readonly #options: NativeDriverOptions
+  readonly #where: string
+  readonly #producers = new Set<Producer>()
+  readonly #consumers = new Set<NativeConsumer>()
+  #client: Client | null = null
+  #closed = false
+
+  static async load (config: ResolvedPulsarConfig, options: NativeDriverOptions): Promise<NativeDriver> {
+    return new NativeDriver(await loadPulsarClient(), config, options)
+  }
+
+  private constructor (pulsar: PulsarClientModule, config: ResolvedPulsarConfig, options: NativeDriverOptions) {
+    this.#pulsar = pulsar
+    this.#config = config
+    this.#options = options
+    this.#where = redactUrl(config.serviceUrl)
+  }
+
+  /**
+   * Creates the client and asks the broker for a topic's partitions: the client connects lazily,
+   * so this lookup is what proves the broker answers and takes our token.
+   */
+  async connect (): Promise<void> {
+    const { tls, authToken } = this.#config
+    const clientConfig: ClientConfig = {
+      serviceUrl: this.#config.serviceUrl,
+      operationTimeoutSeconds: Math.max(1, Math.ceil(this.#options.connectTimeoutMs / 1000)),
+      connectionTimeoutMs: this.#options.connectTimeoutMs,
+      // The C++ client logs to stdout by default; route it to our logger, warnings and up.
+      log: (level, file, line, message) => { if (level >= 2) this.#options.logger.warn({ file, line }, `pulsar-client: ${message}`) },
+      ...(authToken === null ? {} : { authentication: new this.#pulsar.AuthenticationToken({ token: authToken }) }),
+      ...(tls.enabled ? { tlsValidateHostname: tls.validateHostname, ...(tls.trustCertPath === null ? {} : { tlsTrustCertsFilePath: tls.trustCertPath }) } : {})
+    }
+    const client = new this.#pulsar.Client(clientConfig)
+    this.#client = client
+    try {
+      await withTimeout(client.getPartitionsForTopic(topicFor(this.#config, 'outbox-connect-check')), this.#options.connectTimeoutMs,
+        () => new PulsarConnectError(this.#where, `no answer within ${this.#options.connectTimeoutMs} ms`))
+    } catch (err) {
+      throw (err as { code?: string }).code === undefined ? nativeOpenFailure(err, this.#where, '(connect check)') : err
+    }
+  }
+
+  async createProducer (options: ProducerOptions): Promise<PulsarProducer> {
+    const client = this.#open('create a producer')
+    let producer: Producer
+    try {
+      producer = await client.createProducer({
+        topic: options.topic,
+        ...(options.producerName === undefined ? {} : { producerName: options.producerName }),
+        sendTimeoutMs: this.#options.sendTimeoutMs,
+        maxPendingMessages: this.#options.maxPendingMessages,
+        // Wait for room rather than fail: maxPendingMessages is a bound, not an error.
+        blockIfQueueFull: true,
+        // Off, as in the WebSocket proxy: a batch goes to one Key_Shared consumer whatever its keys.
+        batchingEnabled: false
+      })
+    } catch (err) {
+      throw nativeOpenFailure(err, this.#where, options.topic)
+    }
+    this.#producers.add(producer)
+    let closed = false
+    return {
+      topic: options.topic,
+      send: async (message) => {
+        if (closed) throw new BusStoppedError('pulsar', `send to ${options.topic}: its producer is closed`)
+        return await this.#send(producer, options.topic, message)
+      },
+      close: async () => {
+        closed = true
+        if (!this.#producers.delete(producer)) return
+        await producer.flush().catch(() => null)
+        await producer.close()
+      }
+    }
+  }
+
+  async subscribe (options: SubscribeOptions): Promise<PulsarConsumer> {
+    const client = this.#open('subscribe')
+    try {
+      const consumer = await client.subscribe({
+        topic: options.topic,
+        subscription: options.subscription,
+        subscriptionType: nativeSubscriptionTypes[options.type],
+        subscriptionInitialPosition: options.initialPosition,
+        receiverQueueSize: options.receiverQueueSize,
+        nAckRedeliverTimeoutMs: options.nackRedeliveryDelayMs
+      })
+      const wrapped = new NativeConsumer(consumer, options.receiverQueueSize, options.onMessage, this.#options.logger, options.topic)
+      this.#consumers.add(wrapped)
+      return {
+        ack: async (message) => await wrapped.ack(message),
+        nack: async (message) => await wrapped.nack(message),
+        close: async () => {
+          if (this.#consumers.delete(wrapped)) await wrapped.close()
+        }
+      }
+    } catch (err) {
+      throw nativeOpenFailure(err, this.#where, options.topic, options.subscription)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled([...this.#consumers].map(async (consumer) => await consumer.close()))
+    await Promise.allSettled([...this.#producers].map(async (producer) => {
+      await producer.flush().catch(() => null)
+      await producer.close()
+    }))
+    this.#consumers.clear()
+    this.#producers.clear()
+    await this.#client?.close()
+    this.#client = null
+  }
+
+  async #send (producer: Producer, topic: string, message: OutgoingMessage): Promise<string> {
+    const what = message.properties.event_id ?? `for ${topic}`
+    if (message.bytes.byteLength > this.#options.maxMessageSize) {
+      throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#options.maxMessageSize)
+    }
+    try {
+      const id = await producer.send({
+        data: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength),
+        properties: { ...message.properties },
+        ...(message.key === null ? {} : { partitionKey: message.key }),
+        ...(message.sequenceId === undefined ? {} : { sequenceId: message.sequenceId })
+      })
+      return id.toString()
+    } catch (err) {
+      throw sendFailure((err as Error).message, { url: this.#where, topic, message: what, size: message.bytes.byteLength, maxMessageSize: this.#options.maxMessageSize })
+    }
+  }
+
+  #open (action: string): Client {
+    if (this.#closed || this.#client === null) throw new BusStoppedError('pulsar', `${action}: its native driver is ${this.#closed ? 'closed' : 'not connected'}`)
+    return this.#client
+  }
+}
+
+async function withTimeout<T> (work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([work, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(onTimeout()), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
