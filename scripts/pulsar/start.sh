@@ -32,7 +32,9 @@ fail() {
 auth_header=()
 token=""
 load_token() {
-  if [ -n "${PULSAR_AUTH_SECRET_FILE:-}" ] && [ -s "$PULSAR_SUPERUSER_TOKEN_FILE" ]; then
+  # By file, not by PULSAR_AUTH_SECRET_FILE: "already running?" must also work for a
+  # caller that did not repeat the security settings.
+  if [ -s "$PULSAR_SUPERUSER_TOKEN_FILE" ]; then
     token="$(cat "$PULSAR_SUPERUSER_TOKEN_FILE")"
     auth_header=(-H "Authorization: Bearer $token")
   fi
@@ -48,9 +50,12 @@ healthy() {
 
 # --- already running? -------------------------------------------------------
 if pid="$(pulsar_running_pid)"; then
+  # The running instance's own URLs, whatever ports this caller passed.
+  running_web_url="$(sed -n 's/^PULSAR_WEB_URL=//p' "$PULSAR_DATA_DIR/instance.env" 2>/dev/null)"
+  web_url="${running_web_url:-$web_url}"
   load_token
   if healthy; then
-    say "already running (pid $pid) at pulsar://127.0.0.1:$PULSAR_BROKER_PORT, $web_url"
+    say "already running (pid $pid) at $(sed -n 's/^PULSAR_SERVICE_URL=//p' "$PULSAR_DATA_DIR/instance.env"), $web_url"
     exit 0
   fi
   fail "pid $pid is running but $web_url does not answer as a healthy broker; run stop.sh first"
@@ -65,7 +70,8 @@ if [ "$(cat "$lib/.complete" 2>/dev/null)" != "$pom_id" ]; then
   mvn_args=(-q -B -Dstyle.color=never -f "$pom" "-Dpulsar.lib=$staging" dependency:copy-dependencies)
   # Offline first: on a machine whose local repository already has the jars this
   # takes seconds and asks no registry.
-  mvn -o "${mvn_args[@]}" >/dev/null 2>&1 || mvn "${mvn_args[@]}" ||
+  mvn -o "${mvn_args[@]}" >/dev/null 2>&1 ||
+    mvn "${mvn_args[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' ||
     { rm -rf "$staging"; fail "mvn could not resolve the jars (see above)"; }
   echo "$pom_id" > "$staging/.complete"
   # Swap whole folders: brokers running from the old one keep their open jars.
