@@ -25,7 +25,8 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     // The caller's x-correlation-id, or a fresh UUIDv7: logs, events and traces share it.
     genReqId: correlatedRequestId(),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    ajv: { customOptions: { allErrors: false } }
+    // Refuse unknown fields instead of silently dropping them (Fastify's default strips them).
+    ajv: { customOptions: { removeAdditional: false } }
   })
   await app.register(outboxPlugin, {
     db: options.db,
