@@ -51,11 +51,12 @@ healthy() {
 # --- already running? -------------------------------------------------------
 if pid="$(pulsar_running_pid)"; then
   # The running instance's own URLs, whatever ports this caller passed.
-  running_web_url="$(sed -n 's/^PULSAR_WEB_URL=//p' "$PULSAR_DATA_DIR/instance.env" 2>/dev/null)"
+  # (instance.env is missing while another start.sh is still waiting for it.)
+  running_web_url="$(sed -n 's/^PULSAR_WEB_URL=//p' "$PULSAR_DATA_DIR/instance.env" 2>/dev/null || true)"
   web_url="${running_web_url:-$web_url}"
   load_token
   if healthy; then
-    say "already running (pid $pid) at $(sed -n 's/^PULSAR_SERVICE_URL=//p' "$PULSAR_DATA_DIR/instance.env"), $web_url"
+    say "already running (pid $pid) at $web_url"
     exit 0
   fi
   fail "pid $pid is running but $web_url does not answer as a healthy broker; run stop.sh first"
