@@ -149,3 +149,10 @@ export const PulsarSendError = createError(
   'Pulsar rejected a message for %s: %s',
   502
 )
+
+// The database
+export const DatabaseUnavailableError = createError(
+  'OUTBOX_DATABASE_UNAVAILABLE',
+  'Cannot use PostgreSQL at %s: %s',
+  503
+)

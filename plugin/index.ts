@@ -27,9 +27,13 @@ export { AbstractBus, type BusOptions } from './bus/abstract-bus.js'
 export { MemoryBus, type DeadLetter, type MemoryBusOptions } from './bus/memory-bus.js'
 
 // Pulsar
+export { PulsarBus, type PulsarBusOptions, type PulsarPublishOptions } from './pulsar/pulsar-bus.js'
 export { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type PulsarTlsConfig, type ResolvedPulsarConfig, type TopicPrefix } from './pulsar/config.js'
 export { pulsarConfigFromEnv, PULSAR_ENV_VARIABLES } from './pulsar/config-env.js'
 export { pulsarAdmin, type PulsarAdmin, type PulsarAdminOptions, type TopicStats } from './pulsar/admin.js'
+export { defaultDeadLetterTopic, type DeadLetterTopicName } from './pulsar/dead-letter.js'
+export { DEAD_LETTER_PROPERTY, PROPERTY as MESSAGE_PROPERTY } from './pulsar/message-properties.js'
+export type { DriverChoice } from './pulsar/select-driver.js'
 export type { BackoffOptions } from './pulsar/backoff.js'
 
 // Outbox, projector, inbox, retention

@@ -3,6 +3,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import type { DatabaseHandle } from './handle.js'
 import { InvalidOptionsError } from '../errors.js'
+import { explainDatabaseError } from './database-errors.js'
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -26,13 +27,14 @@ export function openPostgres (options: PostgresOptions): DatabaseHandle<Postgres
     connection: { application_name: options.applicationName ?? 'fastify-outbox' }
   })
   const db = drizzle(client)
+  const description = `postgres://${url.host}${url.pathname}`
   return {
     db,
     kind: 'postgres',
-    description: `postgres://${url.host}${url.pathname}`,
+    description,
     async migrate (folder) {
       // Two instances starting together must not both create the tables.
-      const lock = await client.reserve()
+      const lock = await client.reserve().catch((err: unknown) => { throw explainDatabaseError(err, description) })
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
         await migrate(db, { migrationsFolder: folder })

@@ -1,0 +1,41 @@
+import type { MessageEnvelope } from '../envelope/envelope.js'
+
+/**
+ * Names of the Pulsar message properties we write. Snake case, like the JSON wire format, so that
+ * services written against the same guide in other languages find them; they let a consumer
+ * route, trace or dedupe on properties without decoding the payload, and they make
+ * `pulsar-admin topics examine-message` readable.
+ */
+export const PROPERTY = {
+  eventId: 'event_id',
+  eventType: 'event_type',
+  correlationId: 'correlation_id',
+  causationId: 'causation_id',
+  contentType: 'content_type',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate'
+} as const
+
+/** Properties of a dead-lettered message, on top of the original ones. */
+export const DEAD_LETTER_PROPERTY = {
+  reason: 'dead_letter_reason',
+  originalTopic: 'original_topic',
+  originalMessageId: 'original_message_id',
+  subscription: 'subscription',
+  redeliveryCount: 'redelivery_count'
+} as const
+
+/** The properties of an envelope: its ids, the codec's content type, W3C trace context when present. */
+export function envelopeProperties (envelope: MessageEnvelope, contentType: string): Record<string, string> {
+  const properties: Record<string, string> = {
+    [PROPERTY.eventId]: envelope.eventId,
+    [PROPERTY.eventType]: envelope.eventType,
+    [PROPERTY.contentType]: contentType
+  }
+  if (envelope.correlationId !== null) properties[PROPERTY.correlationId] = envelope.correlationId
+  if (envelope.causationId !== null) properties[PROPERTY.causationId] = envelope.causationId
+  const { traceparent, tracestate } = envelope.headers
+  if (traceparent !== undefined) properties[PROPERTY.traceparent] = traceparent
+  if (tracestate !== undefined) properties[PROPERTY.tracestate] = tracestate
+  return properties
+}

@@ -1,0 +1,223 @@
+import { AbstractBus, type BusOptions } from '../bus/abstract-bus.js'
+import type { PublishOptions } from '../bus/bus.js'
+import type { SubscriptionGroup } from '../bus/subscription-registry.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+import { BusNotStartedError, InvalidOptionsError } from '../errors.js'
+import { positiveInteger } from '../option-checks.js'
+import { pulsarAdmin, type PulsarAdmin } from './admin.js'
+import type { BackoffOptions } from './backoff.js'
+import { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type ResolvedPulsarConfig } from './config.js'
+import { deadLetterMessage, defaultDeadLetterTopic, type DeadLetterTopicName } from './dead-letter.js'
+import type { DriverName, InitialPosition, PulsarDriver, SubscriptionType } from './driver.js'
+import { GroupConsumer } from './group-consumer.js'
+import { envelopeProperties } from './message-properties.js'
+import { ProducerCache } from './producer-cache.js'
+import { selectDriver, type DriverChoice } from './select-driver.js'
+
+export interface PulsarBusOptions extends BusOptions, PulsarConfig {
+  /** `auto` (default): the native client when its addon loads, else the WebSocket API. */
+  driver?: DriverChoice
+  /** For subscriptions that do not ask for order; default Shared (instances share the work). Ordered ones use Key_Shared. */
+  subscriptionType?: Exclude<SubscriptionType, 'Key_Shared'>
+  /**
+   * Where a subscription starts the first time it is made; default Earliest, so that events
+   * published before a service first subscribed are not skipped. Existing subscriptions keep their place.
+   */
+  initialPosition?: InitialPosition
+  /** Dead-letter topic of a subscription; default `{topic}-{subscription}-DLQ`, Pulsar's own naming. */
+  deadLetterTopic?: DeadLetterTopicName
+  /** Bound on connecting, and on start()'s broker check, in ms; default 10000. */
+  connectTimeoutMs?: number
+  /** Bound on one publish, until the broker's receipt, in ms; default 30000. */
+  sendTimeoutMs?: number
+  /** Publishes in flight per topic; default 1000. */
+  maxPendingMessages?: number
+  /** Largest encoded envelope, in bytes; default 5 MiB, the broker's default maxMessageSize. */
+  maxMessageSize?: number
+  /** Messages the broker may hand a consumer before it settles any; default twice the concurrency (at most 1000). */
+  receiverQueueSize?: number
+  /** Stable producer name prefix (broker deduplication is per producer name); default generated. */
+  producerName?: string
+  /** Reconnect delays of the websocket driver; default 100 ms doubling to 30 s. */
+  reconnectBackoff?: BackoffOptions
+}
+
+/** The transport options of PulsarBusOptions, checked and with their defaults. */
+type PulsarBusSettings =
+  Required<Omit<PulsarBusOptions, keyof BusOptions | keyof PulsarConfig | 'producerName' | 'reconnectBackoff'>> &
+  Pick<PulsarBusOptions, 'producerName' | 'reconnectBackoff'>
+
+export interface PulsarPublishOptions extends PublishOptions {
+  /**
+   * Broker deduplication id (native driver; the WebSocket API ignores it): the outbox row id.
+   * It must grow with every publish of this producer name, see the README.
+   */
+  sequenceId?: number | bigint
+}
+
+/**
+ * The message bus on Apache Pulsar. Topics are `{prefix}://{tenant}/{namespace}/{topic of the
+ * event type}`; the envelope encoded by the codec is the payload, its ids are also message
+ * properties, its partition key is the message key. Each subscription group is one consumer on a
+ * durable subscription (default name: the service's `source`), Shared by default so that the
+ * instances of a service split the work, Key_Shared when a handler asks for order.
+ */
+export class PulsarBus extends AbstractBus {
+  readonly kind = 'pulsar'
+  readonly config: ResolvedPulsarConfig
+  readonly #settings: PulsarBusSettings
+  readonly #consumers = new Map<SubscriptionGroup, GroupConsumer>()
+  #driver: PulsarDriver | null = null
+  #producers: ProducerCache | null = null
+
+  constructor (options: PulsarBusOptions) {
+    super(options)
+    this.config = resolvePulsarConfig(options)
+    const driver = options.driver ?? 'auto'
+    if (!['auto', 'native', 'websocket'].includes(driver)) throw new InvalidOptionsError(`driver must be "auto", "native" or "websocket", got ${JSON.stringify(driver)}`)
+    const subscriptionType = options.subscriptionType ?? 'Shared'
+    if (!['Shared', 'Failover', 'Exclusive'].includes(subscriptionType)) {
+      throw new InvalidOptionsError(`subscriptionType must be "Shared", "Failover" or "Exclusive" (ordered subscriptions use Key_Shared), got ${JSON.stringify(subscriptionType)}`)
+    }
+    const initialPosition = options.initialPosition ?? 'Earliest'
+    if (initialPosition !== 'Earliest' && initialPosition !== 'Latest') throw new InvalidOptionsError(`initialPosition must be "Earliest" or "Latest", got ${JSON.stringify(initialPosition)}`)
+    if (options.deadLetterTopic !== undefined && typeof options.deadLetterTopic !== 'function') throw new InvalidOptionsError('deadLetterTopic must be a function (topic, subscription) => topic name')
+    this.#settings = {
+      driver,
+      subscriptionType,
+      initialPosition,
+      deadLetterTopic: options.deadLetterTopic ?? defaultDeadLetterTopic,
+      connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 10_000),
+      sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs, 30_000),
+      maxPendingMessages: positiveInteger('maxPendingMessages', options.maxPendingMessages, 1000),
+      maxMessageSize: positiveInteger('maxMessageSize', options.maxMessageSize, 5 * 1024 * 1024),
+      receiverQueueSize: positiveInteger('receiverQueueSize', options.receiverQueueSize, Math.min(1000, this.options.concurrency * 2)),
+      ...(options.producerName === undefined ? {} : { producerName: options.producerName }),
+      ...(options.reconnectBackoff === undefined ? {} : { reconnectBackoff: options.reconnectBackoff })
+    }
+  }
+
+  /** The driver in use once started: "native" or "websocket". */
+  get driverName (): DriverName | null {
+    return this.#driver?.name ?? null
+  }
+
+  /** The admin REST API of the same broker (topic list and stats), for operations and health checks. */
+  admin (): PulsarAdmin {
+    return pulsarAdmin(this.config, { timeoutMs: this.#settings.connectTimeoutMs })
+  }
+
+  /** Fully qualified topic of an event type or topic short name. */
+  topicFor (name: string): string {
+    return topicFor(this.config, name)
+  }
+
+  override async publish (envelope: MessageEnvelope, options: PulsarPublishOptions = {}): Promise<void> {
+    if (options.sequenceId === undefined) return await super.publish(envelope, options)
+    if (!this.started) throw new BusNotStartedError(this.kind)
+    const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
+    await this.#sendTo(topic, this.options.codec.encode(envelope), envelope, sequenceNumber(options.sequenceId))
+  }
+
+  protected async connect (): Promise<void> {
+    const { logger } = this.options
+    const settings = this.#settings
+    this.#driver = await selectDriver(settings.driver, this.config, {
+      logger,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      sendTimeoutMs: settings.sendTimeoutMs,
+      maxPendingMessages: settings.maxPendingMessages,
+      maxMessageSize: settings.maxMessageSize,
+      ...(settings.reconnectBackoff === undefined ? {} : { websocket: { backoff: settings.reconnectBackoff } })
+    })
+    logger.info({ driver: this.#driver.name, pulsar: describePulsarConfig(this.config) }, `Pulsar bus connecting with the ${this.#driver.name} driver`)
+    await this.#driver.connect()
+    const driver = this.#driver
+    this.#producers = new ProducerCache(async (topic) => await driver.createProducer({
+      topic,
+      ...(settings.producerName === undefined ? {} : { producerName: `${settings.producerName}-${topic.slice(topic.lastIndexOf('/') + 1)}` })
+    }))
+  }
+
+  protected async disconnect (): Promise<void> {
+    const producers = this.#producers
+    const driver = this.#driver
+    this.#producers = null
+    this.#driver = null
+    await producers?.closeAll()
+    await driver?.close()
+  }
+
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope): Promise<void> {
+    await this.#sendTo(topic, bytes, envelope, undefined)
+  }
+
+  protected async openConsumer (group: SubscriptionGroup): Promise<void> {
+    const driver = this.#driver
+    if (driver === null) throw new BusNotStartedError(this.kind)
+    const { dispatcher } = this
+    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
+    const topic = topicFor(this.config, group.topic)
+    const consumer = new GroupConsumer(group, {
+      dispatcher,
+      logger,
+      concurrency,
+      drainTimeoutMs,
+      consume: { retryDelayMs, signal: this.stopSignal },
+      deadLetter: async (message, reason, envelope) => {
+        const deadLetterTopic = this.#qualified(this.#settings.deadLetterTopic(topic, group.subscription))
+        const producer = await this.#producerCache().get(deadLetterTopic)
+        await producer.send(deadLetterMessage({ message, topic, subscription: group.subscription, reason, envelope, contentType: this.options.codec.contentType }))
+      }
+    })
+    this.#consumers.set(group, consumer)
+    try {
+      await consumer.open(driver, {
+        topic,
+        subscription: group.subscription,
+        type: group.ordered && this.#settings.subscriptionType === 'Shared' ? 'Key_Shared' : this.#settings.subscriptionType,
+        initialPosition: this.#settings.initialPosition,
+        receiverQueueSize: this.#settings.receiverQueueSize,
+        // The broker waits this long before redelivering a failed message: our retry delay.
+        nackRedeliveryDelayMs: Math.max(10, retryDelayMs)
+      })
+    } catch (err) {
+      this.#consumers.delete(group)
+      throw err
+    }
+  }
+
+  protected async closeConsumer (group: SubscriptionGroup): Promise<void> {
+    const consumer = this.#consumers.get(group)
+    if (consumer === undefined) return
+    this.#consumers.delete(group)
+    await consumer.close()
+  }
+
+  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, sequenceId: number | undefined): Promise<void> {
+    const producer = await this.#producerCache().get(topicFor(this.config, topic))
+    await producer.send({
+      bytes,
+      properties: envelopeProperties(envelope, this.options.codec.contentType),
+      key: envelope.partitionKey,
+      ...(sequenceId === undefined ? {} : { sequenceId })
+    })
+  }
+
+  #producerCache (): ProducerCache {
+    if (this.#producers === null) throw new BusNotStartedError(this.kind)
+    return this.#producers
+  }
+
+  #qualified (topic: string): string {
+    return topic.includes('://') ? topic : topicFor(this.config, topic)
+  }
+}
+
+function sequenceNumber (value: number | bigint): number {
+  const number = typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
+    throw new InvalidOptionsError(`sequenceId must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`)
+  }
+  return number
+}

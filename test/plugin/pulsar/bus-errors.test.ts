@@ -1,0 +1,102 @@
+import t from 'tap'
+import { isTransportOutage, PulsarBus, type MessageEnvelope } from '../../../plugin/index.js'
+import { loadPulsarClient } from '../../../plugin/pulsar/native/load-client.js'
+import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
+import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
+import { Mailbox } from './mailbox.js'
+import { deferred } from '../../support/wait.js'
+
+const skip = await brokerSkipReason()
+
+t.test('start() against a dead port fails fast with PulsarConnectError naming the address', async (t) => {
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://127.0.0.1:1', webServiceUrl: 'http://127.0.0.1:1', driver: 'websocket', connectTimeoutMs: 2000 })
+  const started = Date.now()
+  const err = await t.rejects(bus.start(), {
+    code: 'PULSAR_CONNECT_FAILED',
+    message: /^Failed to connect to Pulsar at http:\/\/127\.0\.0\.1:1: .*connection refused.*Check that the broker is up/
+  }) as unknown as Error
+  t.ok(Date.now() - started < 2000, `within the connect timeout (${Date.now() - started} ms)`)
+  t.ok(isTransportOutage(err), 'an outage: the outbox keeps its rows pending')
+  t.equal(bus.started, false)
+  await t.rejects(bus.publish(envelopeOf(uniqueEventType(), {})), { code: 'OUTBOX_BUS_NOT_STARTED' })
+})
+
+t.test('start() against an unknown host says the DNS lookup failed', async (t) => {
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://no-such-host.invalid:6650', driver: 'websocket', connectTimeoutMs: 3000 })
+  await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /at http:\/\/no-such-host\.invalid:8080: .*(unknown host|DNS lookup failed)/ })
+})
+
+t.test('bad configuration is refused when the bus is made, with the fix', async (t) => {
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'http://nowhere' }), { code: 'PULSAR_INVALID_CONFIG', message: /pulsar:\/\/host:6650/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar+ssl://h:6651', tls: { trustCertPath: '/no/such/ca.pem' } }), { code: 'PULSAR_INVALID_CONFIG', message: /\/no\/such\/ca\.pem does not exist/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', authToken: ' ' }), { code: 'PULSAR_INVALID_CONFIG', message: /authToken contains whitespace/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', driver: 'grpc' as 'auto' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /driver must be "auto", "native" or "websocket"/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', subscriptionType: 'Key_Shared' as 'Shared' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /ordered subscriptions use Key_Shared/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', connectTimeoutMs: 0 }), { code: 'OUTBOX_INVALID_OPTIONS', message: /connectTimeoutMs/ })
+})
+
+t.test('the websocket driver needs a web address when the broker is not on its default port', async (t) => {
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://127.0.0.1:16650', driver: 'websocket' })
+  await t.rejects(bus.start(), { code: 'PULSAR_INVALID_CONFIG', message: /set webServiceUrl \(PULSAR_WEB_URL\)/ })
+})
+
+const nativeLoads = await loadPulsarClient().then(() => true, () => false)
+
+t.test('driver "native" where the addon does not load is a clear error, not a silent fallback', { skip: nativeLoads ? 'the native addon loads here' : false }, async (t) => {
+  const bus = new PulsarBus({ ...brokerConfig, source: 'svc', driver: 'native' })
+  await t.rejects(bus.start(), { code: 'PULSAR_NATIVE_UNAVAILABLE', message: /cannot be loaded: .*pulsar\.node.*use driver: "websocket"/ })
+})
+
+t.test('a message over the size limit is PulsarMessageTooLargeError, not an outage', { skip }, async (t) => {
+  const bus = await startedBus(t)
+  const type = uniqueEventType()
+  const big = envelopeOf(type, { blob: 'x'.repeat(6 * 1024 * 1024) })
+  const err = await t.rejects(bus.publish(big), { code: 'PULSAR_MESSAGE_TOO_LARGE', message: new RegExp(`^Message ${big.eventId} is \\d+ bytes, over the broker's limit`) }) as unknown as Error
+  t.notOk(isTransportOutage(err), 'counts as a failed attempt: retrying cannot help')
+  // Between the WebSocket frame limit (1 MiB, base64) and the broker's 5 MiB: refused before sending too.
+  await t.rejects(bus.publish(envelopeOf(type, { blob: 'x'.repeat(900 * 1024) })), { code: 'PULSAR_MESSAGE_TOO_LARGE' })
+  const small = await startedBus(t, { maxMessageSize: 2000 })
+  await t.rejects(small.publish(envelopeOf(type, { blob: 'x'.repeat(3000) })), { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /over the broker's limit of 2000 bytes/ })
+  await small.publish(envelopeOf(type, { blob: 'fits' }))
+})
+
+t.test('stop() waits for running handlers, then closes; nothing is acked twice or lost', { skip }, async (t) => {
+  const source = uniqueName('svc')
+  const bus = await startedBus(t, { source, drainTimeoutMs: 5000 })
+  const type = uniqueEventType()
+  const entered = deferred()
+  const release = deferred()
+  const finished = new Mailbox<string>()
+  await bus.subscribe(type, async (envelope) => {
+    entered.resolve()
+    await release.promise
+    finished.put(envelope.eventId)
+  })
+  const sent = envelopeOf(type, {})
+  await bus.publish(sent)
+  await entered.promise
+  const stopping = bus.stop()
+  setImmediate(() => release.resolve())
+  await stopping
+  t.same(finished.items, [sent.eventId], 'the running handler finished before stop() resolved')
+
+  // Acked before the consumer closed: a new instance of the service does not get it again.
+  const next = await startedBus(t, { source })
+  const witness = new Mailbox<string>()
+  await next.subscribe(type, (envelope: MessageEnvelope) => witness.put(envelope.eventId))
+  const after = envelopeOf(type, { after: true })
+  await next.publish(after)
+  t.same(await witness.take(1), [after.eventId], 'only the new event arrives')
+})
+
+t.test('sequenceId is checked; the websocket driver publishes without it', { skip }, async (t) => {
+  const bus = await startedBus(t, { logger: recordingLogger() })
+  const type = uniqueEventType()
+  const inbox = new Mailbox<string>()
+  await bus.subscribe(type, (envelope) => inbox.put(envelope.eventId))
+  const sent = envelopeOf(type, {})
+  await bus.publish(sent, { sequenceId: 41n })
+  t.same(await inbox.take(1), [sent.eventId])
+  await t.rejects(bus.publish(envelopeOf(type, {}), { sequenceId: -1 }), { code: 'OUTBOX_INVALID_OPTIONS', message: /sequenceId must be a whole number/ })
+  await t.rejects(bus.publish(envelopeOf(type, {}), { sequenceId: 2n ** 64n }), { code: 'OUTBOX_INVALID_OPTIONS' })
+})
