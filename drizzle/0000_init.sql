@@ -15,7 +15,7 @@ CREATE TABLE "orders" (
 	"rejection_reason" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "orders_status_check" CHECK ("orders"."status" in ('pending', 'confirmed', 'rejected'))
+	CONSTRAINT "orders_status_check" CHECK ("orders"."status" in ('pending', 'confirmed', 'rejected', 'cancelled'))
 );
 --> statement-breakpoint
 CREATE TABLE "outbox" (
@@ -51,7 +51,8 @@ CREATE TABLE "stock" (
 CREATE TABLE "stock_reservations" (
 	"order_id" uuid PRIMARY KEY NOT NULL,
 	"items" jsonb NOT NULL,
-	"reserved_at" timestamp with time zone DEFAULT now() NOT NULL
+	"reserved_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"released_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE INDEX "inbox_processed_at_idx" ON "inbox" USING btree ("processed_at");--> statement-breakpoint

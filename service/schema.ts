@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
-export const ORDER_STATUSES = ['pending', 'confirmed', 'rejected'] as const
+export const ORDER_STATUSES = ['pending', 'confirmed', 'rejected', 'cancelled'] as const
 export type OrderStatus = typeof ORDER_STATUSES[number]
 
 export interface OrderItem {
@@ -22,7 +22,7 @@ export const orders = pgTable('orders', {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow()
 }, (t) => [
-  check('orders_status_check', sql`${t.status} in ('pending', 'confirmed', 'rejected')`)
+  check('orders_status_check', sql`${t.status} in ('pending', 'confirmed', 'rejected', 'cancelled')`)
 ])
 
 /** Units on hand per SKU; never negative. */
@@ -33,9 +33,13 @@ export const stock = pgTable('stock', {
   check('stock_available_check', sql`${t.available} >= 0`)
 ])
 
-/** One row per order whose stock was reserved: the primary key makes a second reservation impossible. */
+/**
+ * One row per order whose stock was reserved: the primary key makes a second reservation
+ * impossible. A cancelled order's reservation is kept, marked released, for the record.
+ */
 export const stockReservations = pgTable('stock_reservations', {
   orderId: uuid('order_id').primaryKey(),
   items: jsonb('items').$type<Array<{ sku: string, quantity: number }>>().notNull(),
-  reservedAt: timestamp('reserved_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow()
+  reservedAt: timestamp('reserved_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  releasedAt: timestamp('released_at', { withTimezone: true, mode: 'string' })
 })

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { eq } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { newEventId } from '../../plugin/index.js'
-import { OrderCreated, OrderItemSchema } from '../events.js'
+import { OrderCancelled, OrderCreated, OrderItemSchema } from '../events.js'
 import { ORDER_STATUSES, orders } from '../schema.js'
 
 const CreateOrderBody = Type.Object({
@@ -41,6 +41,26 @@ export async function orderRoutes (app: FastifyInstance): Promise<void> {
       request.outbox.add(OrderCreated.create({ orderId: id, customerId, items, total }))
     })
     return await reply.code(201).send({ id, status: 'pending', correlationId: request.outbox.correlationId })
+  })
+
+  // Cancelling releases the order's stock, if inventory reserved any: it hears OrderCancelled after
+  // OrderCreated (same key, same topic), so it never reserves for an order it already released.
+  app.post<{ Params: Static<typeof OrderParams> }>('/orders/:id/cancel', {
+    schema: { params: OrderParams, response: { 200: Type.Object({ id: Type.String(), status: Type.Literal('cancelled') }), 404: ErrorView, 409: ErrorView } }
+  }, async (request, reply) => {
+    const { id } = request.params
+    const cancelled = await request.outbox.transaction(async (tx) => {
+      const rows = await tx.update(orders)
+        .set({ status: 'cancelled', updatedAt: sql`now()` })
+        .where(and(eq(orders.id, id), inArray(orders.status, ['pending', 'confirmed'])))
+        .returning({ id: orders.id })
+      if (rows.length === 1) request.outbox.add(OrderCancelled.create({ orderId: id }))
+      return rows.length === 1
+    })
+    if (cancelled) return { id, status: 'cancelled' as const }
+    const [order] = await app.outbox.db.select({ status: orders.status }).from(orders).where(eq(orders.id, id))
+    if (order === undefined) return await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No order ${id}` })
+    return await reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Order ${id} is ${order.status}; only pending or confirmed orders can be cancelled` })
   })
 
   app.get<{ Params: Static<typeof OrderParams> }>('/orders/:id', {

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { queryRows } from '../../plugin/database/database.js'
 import { MemoryBus } from '../../plugin/index.js'
 import { SERVICE_NAME } from '../../service/app.js'
 import { DATABASE_KINDS, freshDatabase } from '../support/databases.js'
@@ -45,6 +47,27 @@ for (const kind of DATABASE_KINDS) {
       const id = await placeOrder(app, [{ sku: 'durian', quantity: 1, unitPrice: 1 }])
       t.equal(await waitForSettled(app, id), 'rejected')
       t.match((await app.inject(`/orders/${id}`)).json(), { rejectionReason: 'unknown SKU durian' })
+    })
+
+    t.test('cancelling gives the stock back once, even when it races the reservation', async (t) => {
+      const available = async (): Promise<number> => (await queryRows<{ available: number }>(database.db, sql`select available from stock where sku = 'plum'`))[0]!.available
+      const before = await available()
+      const settledFirst = await placeOrder(app, [{ sku: 'plum', quantity: 3, unitPrice: 10 }])
+      t.equal(await waitForSettled(app, settledFirst), 'confirmed')
+      t.equal(await available(), before - 3)
+      const cancel = await app.inject({ method: 'POST', url: `/orders/${settledFirst}/cancel` })
+      t.same(cancel.json(), { id: settledFirst, status: 'cancelled' })
+      // Cancelled before inventory even saw the order: OrderCreated is still handled first.
+      const racing = await placeOrder(app, [{ sku: 'plum', quantity: 5, unitPrice: 10 }])
+      t.equal((await app.inject({ method: 'POST', url: `/orders/${racing}/cancel` })).statusCode, 200)
+      await waitFor(async () => (await eventsOfOrder(database.db, racing)).some((e) => e.event_type === 'inventory.StockReleased'), 'the racing order\'s stock to be released')
+      await waitFor(async () => (await eventsOfOrder(database.db, settledFirst)).some((e) => e.event_type === 'inventory.StockReleased'), 'the first order\'s stock to be released')
+      t.equal(await available(), before, 'all plums are back')
+      t.equal(await orderStatus(app, racing), 'cancelled', 'a late StockReserved does not resurrect a cancelled order')
+      const again = await app.inject({ method: 'POST', url: `/orders/${racing}/cancel` })
+      t.equal(again.statusCode, 409)
+      t.match(again.json(), { message: /is cancelled; only pending or confirmed orders can be cancelled/ })
+      t.equal((await app.inject({ method: 'POST', url: '/orders/01a217e1-dbed-72c0-a5ec-564116591b2a/cancel' })).statusCode, 404)
     })
 
     t.test('health reports readiness and the outbox backlog', async (t) => {
