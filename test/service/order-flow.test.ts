@@ -72,7 +72,7 @@ for (const kind of DATABASE_KINDS) {
 
     t.test('health reports readiness and the outbox backlog', async (t) => {
       const health = (await app.inject('/health')).json()
-      t.match(health, { status: 'ok', ready: true, bus: { kind: 'memory', started: true }, projector: { running: true }, outbox: { pending: Number, failed: 0 } })
+      t.match(health, { status: 'ok', ready: true, bus: { kind: 'memory', started: true }, projector: { running: true }, outbox: { pending: Number, failed: 0, blockedKeys: [] } })
     })
   })
 }
