@@ -38,14 +38,17 @@ export function sendFailure (reason: string, send: FailedSend): Error {
 }
 
 /**
- * The reason in an HTTP error answer of the broker's web port: the admin API's JSON `reason`,
+ * The reason in an HTTP error answer of the broker's web port: the JSON `reason` or `message`,
  * else the title of Jetty's HTML error page, e.g. `Error 404 Failed to create producer/consumer:
  * {"errorMsg":"Namespace not found",...}` (Pulsar 4.0.7), reduced to the broker's errorMsg.
  */
 export function httpReason (body: string): string | null {
   try {
-    const reason = (JSON.parse(body) as { reason?: unknown }).reason
-    if (typeof reason === 'string') return reason
+    // The admin API answers {"reason": …}; Jetty's JSON error page (seen for a 401 over TLS)
+    // {"message": …, "status": …}.
+    const answer = JSON.parse(body) as { reason?: unknown, message?: unknown }
+    if (typeof answer.reason === 'string') return answer.reason
+    if (typeof answer.message === 'string') return answer.message
   } catch {}
   const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1]
   const text = decodeEntities(title ?? (body.trim().startsWith('<') ? '' : body.trim())).replace(/^Error \d+\s*/, '')
@@ -68,6 +71,14 @@ export function describeNetworkError (err: Error & { code?: string }): string {
     case 'ETIMEDOUT': return 'connection timed out'
     case 'ECONNRESET': return 'connection reset by the broker'
     case 'EHOSTUNREACH': return 'host unreachable'
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `the broker's TLS certificate is not trusted (${err.code}): give the CA that signed it as tls.trustCertPath (PULSAR_TLS_CERT_PATH)`
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the broker's TLS certificate does not name this host (${err.message}): connect by a name it lists, or set tls.validateHostname false (PULSAR_TLS_VALIDATE_HOSTNAME=false)`
+    case 'CERT_HAS_EXPIRED': return 'the broker\'s TLS certificate has expired'
     default: return err.code === undefined ? err.message : `${err.message} (${err.code})`
   }
 }

@@ -73,7 +73,10 @@ function upgradeRefused (target: SocketTarget, base: string, status: number, mes
     case 404:
       return new PulsarTopicError(target.topic, reason)
     case 409:
-      return new PulsarSubscriptionBusyError(target.subscription ?? '?', target.topic, reason)
+      if (target.subscription !== undefined) return new PulsarSubscriptionBusyError(target.subscription, target.topic, reason)
+      // A producer name already connected: another instance configured with the same
+      // producerName, or our previous connection the broker has not dropped yet (retried).
+      return new PulsarConnectError(base, `the producer name for ${target.topic} is already connected (${reason}): give each process its own producerName`)
     case 400:
       return new PulsarConfigError(`the broker refused the WebSocket request for ${target.topic}: ${reason}`)
     default:

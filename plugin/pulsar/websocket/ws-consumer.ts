@@ -113,7 +113,10 @@ export class WebSocketConsumer implements PulsarConsumer {
         logger.info({ topic: target.topic, subscription: target.subscription, attempts: attempt + 1 }, 'Pulsar WebSocket consumer resubscribed')
         return
       } catch (err) {
-        logger.warn({ topic: target.topic, subscription: target.subscription, attempt: attempt + 1, err }, 'Pulsar WebSocket consumer could not resubscribe; retrying')
+        // One line per attempt would flood the log during an outage (an attempt every ~30 s per
+        // consumer once the backoff is capped, more before): the first and every tenth.
+        const log = attempt % 10 === 0 ? logger.warn.bind(logger) : logger.debug.bind(logger)
+        log({ topic: target.topic, subscription: target.subscription, attempt: attempt + 1, err }, 'Pulsar WebSocket consumer could not resubscribe; retrying')
       }
     }
   }
