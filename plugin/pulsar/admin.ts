@@ -37,6 +37,8 @@ export interface PulsarAdmin {
   createSubscription (topic: string, subscription: string, position?: 'Earliest' | 'Latest'): Promise<boolean>
   /** Deletes a topic and its subscriptions (force: even with consumers attached). */
   deleteTopic (topic: string): Promise<void>
+  /** Any other admin call, e.g. `request('POST', topicPath + '/maxMessageSize', 1000)`; resolves with the JSON answer. */
+  request (method: string, path: string, body?: unknown): Promise<unknown>
 }
 
 export interface PulsarAdminOptions {
@@ -69,7 +71,8 @@ export function pulsarAdmin (config: PulsarConfig | ResolvedPulsarConfig, option
       json(answer, topic)
       return true
     },
-    deleteTopic: async (topic) => { json(await call('DELETE', `${topicPath(topic)}?force=true`), topic) }
+    deleteTopic: async (topic) => { json(await call('DELETE', `${topicPath(topic)}?force=true`), topic) },
+    request: async (method, path, body) => json(await call(method, path, body))
   }
 }
 

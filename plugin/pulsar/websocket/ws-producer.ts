@@ -74,17 +74,23 @@ export class WebSocketProducer implements PulsarProducer {
   async send (message: OutgoingMessage): Promise<string> {
     if (this.#closed) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
     const what = message.properties.event_id ?? `for ${this.topic}`
-    const payload = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength).toString('base64')
-    const frame: Record<string, unknown> = { payload, properties: message.properties, context: '' }
-    if (message.key !== null) frame.key = message.key
     // Both limits are checked here because the broker's answers are poor: an oversized frame
     // makes the proxy close the socket (failing every send in flight), not reject one message.
-    const frameSize = Buffer.byteLength(JSON.stringify(frame)) + 24
-    const limit = Math.min(this.#options.maxMessageSize, Math.floor((this.#options.maxFrameSize - (frameSize - payload.length)) * 3 / 4))
-    if (message.bytes.byteLength > limit) throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, limit)
+    // A frame is JSON with the payload in base64 (4 bytes per 3), so the frame limit (1 MiB by
+    // default) caps payloads near 786 KB, well below the broker's 5 MiB.
+    const { maxMessageSize, maxFrameSize } = this.#options
+    if (message.bytes.byteLength > maxMessageSize) throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, maxMessageSize)
+    const frame: Record<string, unknown> = { payload: '', properties: message.properties, context: '' }
+    if (message.key !== null) frame.key = message.key
+    const frameLimit = Math.floor((maxFrameSize - Buffer.byteLength(JSON.stringify(frame)) - 24) * 3 / 4)
+    if (message.bytes.byteLength > frameLimit) {
+      throw new PulsarMessageTooLargeError(`${what} (base64 in a WebSocket frame of at most ${maxFrameSize} bytes, the broker's webSocketMaxTextFrameSize)`, message.bytes.byteLength, frameLimit)
+    }
+    frame.payload = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength).toString('base64')
 
     const started = Date.now()
-    await this.#window.acquire(this.#options.sendTimeoutMs, () => this.#timeout(started))
+    await this.#window.acquire(this.#options.sendTimeoutMs, () => new PulsarConnectError(this.#where(),
+      `${this.#window.inFlight} sends to ${this.topic} still without a receipt after ${this.#options.sendTimeoutMs} ms (maxPendingMessages): the message was not sent; send it again`))
     try {
       const socket = await this.#connected()
       return await this.#transmit(socket, frame, { message: what, size: message.bytes.byteLength }, started)

@@ -54,7 +54,8 @@ t.test('a message over the size limit is PulsarMessageTooLargeError, not an outa
   const err = await t.rejects(bus.publish(big), { code: 'PULSAR_MESSAGE_TOO_LARGE', message: new RegExp(`^Message ${big.eventId} is \\d+ bytes, over the broker's limit`) }) as unknown as Error
   t.notOk(isTransportOutage(err), 'counts as a failed attempt: retrying cannot help')
   // Between the WebSocket frame limit (1 MiB, base64) and the broker's 5 MiB: refused before sending too.
-  await t.rejects(bus.publish(envelopeOf(type, { blob: 'x'.repeat(900 * 1024) })), { code: 'PULSAR_MESSAGE_TOO_LARGE' })
+  await t.rejects(bus.publish(envelopeOf(type, { blob: 'x'.repeat(900 * 1024) })), { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /base64 in a WebSocket frame of at most 1048576 bytes, the broker's webSocketMaxTextFrameSize\) is \d+ bytes, over the broker's limit of 78\d{4} bytes/ })
+  await bus.publish(envelopeOf(type, { blob: 'x'.repeat(700 * 1024) }))
   const small = await startedBus(t, { maxMessageSize: 2000 })
   await t.rejects(small.publish(envelopeOf(type, { blob: 'x'.repeat(3000) })), { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /over the broker's limit of 2000 bytes/ })
   await small.publish(envelopeOf(type, { blob: 'fits' }))

@@ -4,8 +4,9 @@ import type { DriverOptions, PulsarConsumer, PulsarDriver, PulsarProducer, Recei
 import { NativeDriver } from '../../../plugin/pulsar/native/native-driver.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { topicFor } from '../../../plugin/pulsar/config.js'
-import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
+import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { Mailbox } from './mailbox.js'
+import { waitFor } from '../../support/wait.js'
 
 /**
  * The driver interface's contract, run against the real broker for each driver: the Pulsar bus
@@ -209,8 +210,21 @@ function contract (t: Test, make: MakeDriver): void {
     const topic = topicFor(brokerConfig, uniqueName('contract'))
     const producer = await driver.createProducer({ topic })
     await t.rejects(producer.send({ bytes: Buffer.alloc(6 * 1024 * 1024), properties: { event_id: 'huge' }, key: null }),
-      { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /^Message huge is 6291456 bytes, over the broker's limit of \d+ bytes/ })
+      { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /^Message huge is 6291456 bytes, over the broker's limit of 5242880 bytes/ })
     t.type(await send(producer, 'small'), 'string')
+  })
+
+  t.test('the broker\'s own refusal of a too-large message (a topic policy under our limit) is PulsarMessageTooLargeError', async (t) => {
+    const driver = await connected(t)
+    const name = uniqueName('contract')
+    const topic = topicFor(brokerConfig, name)
+    const producer = await driver.createProducer({ topic })
+    await admin.request('POST', `/admin/v2/persistent/${brokerConfig.tenant}/${brokerConfig.namespace}/${name}/maxMessageSize`, 10_000)
+    // Topic policies travel through a system topic: wait until the broker applies this one.
+    await waitFor(async () => await admin.request('GET', `/admin/v2/persistent/${brokerConfig.tenant}/${brokerConfig.namespace}/${name}/maxMessageSize`) === 10_000, 'the topic policy')
+    await t.rejects(producer.send({ bytes: Buffer.alloc(20_000), properties: { event_id: 'big' }, key: null }),
+      { code: 'PULSAR_MESSAGE_TOO_LARGE', message: /^Message big is 20000 bytes, over the broker's limit of 19999 or fewer bytes/ })
+    t.type(await send(producer, 'small'), 'string', 'the producer keeps working')
   })
 
   t.test('a send after close fails as stopped; close is idempotent', async (t) => {
