@@ -167,3 +167,12 @@ t.test('subscriptions made before start() open on start and get events published
   await subscriber.start()
   t.same(await inbox.take(1), [sent.eventId])
 })
+
+t.test('concurrent first publishes to a topic share one producer', { skip }, async (t) => {
+  const bus = await startedBus(t)
+  const type = uniqueEventType()
+  await Promise.all(Array.from({ length: 20 }, async (_, n) => await bus.publish(envelopeOf(type, { n }))))
+  const stats = await admin.topicStats(bus.topicFor(type))
+  t.equal(stats.publishers.length, 1, 'one producer on the topic')
+  t.equal(stats.msgInCounter, 20)
+})
