@@ -1,59 +1,18 @@
-import { AbstractBus, type BusOptions } from '../bus/abstract-bus.js'
-import type { PublishOptions } from '../bus/bus.js'
+import { AbstractBus } from '../bus/abstract-bus.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError, InvalidOptionsError } from '../errors.js'
-import { positiveInteger } from '../option-checks.js'
 import { pulsarAdmin, type PulsarAdmin } from './admin.js'
-import type { BackoffOptions } from './backoff.js'
-import { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type ResolvedPulsarConfig } from './config.js'
-import { deadLetterMessage, defaultDeadLetterTopic, type DeadLetterTopicName } from './dead-letter.js'
-import type { DriverName, InitialPosition, PulsarDriver, SubscriptionType } from './driver.js'
+import { describePulsarConfig, resolvePulsarConfig, topicFor, type ResolvedPulsarConfig } from './config.js'
+import { deadLetterMessage } from './dead-letter.js'
+import type { DriverName, PulsarDriver } from './driver.js'
 import { GroupConsumer } from './group-consumer.js'
 import { envelopeProperties } from './message-properties.js'
 import { ProducerCache } from './producer-cache.js'
-import { selectDriver, type DriverChoice } from './select-driver.js'
+import { resolvePulsarBusSettings, type PulsarBusOptions, type PulsarBusSettings, type PulsarPublishOptions } from './pulsar-bus-options.js'
+import { selectDriver } from './select-driver.js'
 
-export interface PulsarBusOptions extends BusOptions, PulsarConfig {
-  /** `auto` (default): the native client when its addon loads, else the WebSocket API. */
-  driver?: DriverChoice
-  /** For subscriptions that do not ask for order; default Shared (instances share the work). Ordered ones use Key_Shared. */
-  subscriptionType?: Exclude<SubscriptionType, 'Key_Shared'>
-  /**
-   * Where a subscription starts the first time it is made; default Earliest, so that events
-   * published before a service first subscribed are not skipped. Existing subscriptions keep their place.
-   */
-  initialPosition?: InitialPosition
-  /** Dead-letter topic of a subscription; default `{topic}-{subscription}-DLQ`, Pulsar's own naming. */
-  deadLetterTopic?: DeadLetterTopicName
-  /** Bound on connecting, and on start()'s broker check, in ms; default 10000. */
-  connectTimeoutMs?: number
-  /** Bound on one publish, until the broker's receipt, in ms; default 30000. */
-  sendTimeoutMs?: number
-  /** Publishes in flight per topic; default 1000. */
-  maxPendingMessages?: number
-  /** Largest encoded envelope, in bytes; default 5 MiB, the broker's default maxMessageSize. */
-  maxMessageSize?: number
-  /** Messages the broker may hand a consumer before it settles any; default twice the concurrency (at most 1000). */
-  receiverQueueSize?: number
-  /** Stable producer name prefix (broker deduplication is per producer name); default generated. */
-  producerName?: string
-  /** Reconnect delays of the websocket driver; default 100 ms doubling to 30 s. */
-  reconnectBackoff?: BackoffOptions
-}
-
-/** The transport options of PulsarBusOptions, checked and with their defaults. */
-type PulsarBusSettings =
-  Required<Omit<PulsarBusOptions, keyof BusOptions | keyof PulsarConfig | 'producerName' | 'reconnectBackoff'>> &
-  Pick<PulsarBusOptions, 'producerName' | 'reconnectBackoff'>
-
-export interface PulsarPublishOptions extends PublishOptions {
-  /**
-   * Broker deduplication id (native driver; the WebSocket API ignores it): the outbox row id.
-   * It must grow with every publish of this producer name, see the README.
-   */
-  sequenceId?: number | bigint
-}
+export type { PulsarBusOptions, PulsarPublishOptions } from './pulsar-bus-options.js'
 
 /**
  * The message bus on Apache Pulsar. Topics are `{prefix}://{tenant}/{namespace}/{topic of the
@@ -73,28 +32,7 @@ export class PulsarBus extends AbstractBus {
   constructor (options: PulsarBusOptions) {
     super(options)
     this.config = resolvePulsarConfig(options)
-    const driver = options.driver ?? 'auto'
-    if (!['auto', 'native', 'websocket'].includes(driver)) throw new InvalidOptionsError(`driver must be "auto", "native" or "websocket", got ${JSON.stringify(driver)}`)
-    const subscriptionType = options.subscriptionType ?? 'Shared'
-    if (!['Shared', 'Failover', 'Exclusive'].includes(subscriptionType)) {
-      throw new InvalidOptionsError(`subscriptionType must be "Shared", "Failover" or "Exclusive" (ordered subscriptions use Key_Shared), got ${JSON.stringify(subscriptionType)}`)
-    }
-    const initialPosition = options.initialPosition ?? 'Earliest'
-    if (initialPosition !== 'Earliest' && initialPosition !== 'Latest') throw new InvalidOptionsError(`initialPosition must be "Earliest" or "Latest", got ${JSON.stringify(initialPosition)}`)
-    if (options.deadLetterTopic !== undefined && typeof options.deadLetterTopic !== 'function') throw new InvalidOptionsError('deadLetterTopic must be a function (topic, subscription) => topic name')
-    this.#settings = {
-      driver,
-      subscriptionType,
-      initialPosition,
-      deadLetterTopic: options.deadLetterTopic ?? defaultDeadLetterTopic,
-      connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 10_000),
-      sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs, 30_000),
-      maxPendingMessages: positiveInteger('maxPendingMessages', options.maxPendingMessages, 1000),
-      maxMessageSize: positiveInteger('maxMessageSize', options.maxMessageSize, 5 * 1024 * 1024),
-      receiverQueueSize: positiveInteger('receiverQueueSize', options.receiverQueueSize, Math.min(1000, this.options.concurrency * 2)),
-      ...(options.producerName === undefined ? {} : { producerName: options.producerName }),
-      ...(options.reconnectBackoff === undefined ? {} : { reconnectBackoff: options.reconnectBackoff })
-    }
+    this.#settings = resolvePulsarBusSettings(options, this.options.concurrency)
   }
 
   /** The driver in use once started: "native" or "websocket". */

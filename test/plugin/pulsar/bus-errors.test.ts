@@ -33,6 +33,8 @@ t.test('bad configuration is refused when the bus is made, with the fix', async 
   t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', driver: 'grpc' as 'auto' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /driver must be "auto", "native" or "websocket"/ })
   t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', subscriptionType: 'Key_Shared' as 'Shared' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /ordered subscriptions use Key_Shared/ })
   t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', connectTimeoutMs: 0 }), { code: 'OUTBOX_INVALID_OPTIONS', message: /connectTimeoutMs/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', producerName: 'relay 1' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /producerName must be/ })
+  t.throws(() => new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://h:6650', initialPosition: 'Middle' as 'Earliest' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /initialPosition must be "Earliest" or "Latest"/ })
 })
 
 t.test('the websocket driver needs a web address when the broker is not on its default port', async (t) => {
