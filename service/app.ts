@@ -11,6 +11,8 @@ export interface OrderServiceOptions {
   /** Default: the in-memory bus. */
   bus?: MessageBus
   logger?: FastifyServerOptions['logger']
+  /** A ready pino logger, shared with the bus; wins over `logger`. */
+  loggerInstance?: FastifyServerOptions['loggerInstance']
   projector?: FastifyOutboxOptions['projector']
   /** Largest request body in bytes; default 64 KiB, far above any sane order. */
   bodyLimit?: number
@@ -21,7 +23,7 @@ export const SERVICE_NAME = 'order-service'
 /** The demo order service: routes, the inventory and order handlers, and the outbox plugin. */
 export async function buildOrderService (options: OrderServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance === undefined ? { logger: options.logger ?? false } : { loggerInstance: options.loggerInstance }),
     // The caller's x-correlation-id, or a fresh UUIDv7: logs, events and traces share it.
     genReqId: correlatedRequestId(),
     bodyLimit: options.bodyLimit ?? 64 * 1024,

@@ -1,4 +1,4 @@
-import { MemoryBus, type MessageBus } from '../plugin/index.js'
+import { describePulsarConfig, MemoryBus, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
 import { SERVICE_NAME } from './app.js'
 import type { ServiceConfig } from './config.js'
 
@@ -9,9 +9,15 @@ export interface ServiceBus {
   embedded: boolean
 }
 
-export async function createBus (config: ServiceConfig): Promise<ServiceBus> {
-  if (config.pulsarUrl !== null) {
-    throw new Error('PULSAR_URL is set, but this build has no Pulsar transport yet')
+/**
+ * Pulsar when PULSAR_URL is set (the PULSAR_* variables configure it), else the in-memory bus.
+ * Failing handlers are retried after 200 ms, doubling, up to 5 redeliveries, then dead-lettered.
+ */
+export function createBus (config: ServiceConfig, logger: OutboxLogger, env: NodeJS.ProcessEnv = process.env): ServiceBus {
+  const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5 }
+  if (config.pulsarUrl === null) {
+    return { bus: new MemoryBus(common), description: 'memory', embedded: true }
   }
-  return { bus: new MemoryBus({ source: SERVICE_NAME, retryDelayMs: 200 }), description: 'memory', embedded: true }
+  const pulsar = pulsarConfigFromEnv(env)
+  return { bus: new PulsarBus({ ...common, ...pulsar }), description: `pulsar (${describePulsarConfig(pulsar)})`, embedded: false }
 }

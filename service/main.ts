@@ -6,6 +6,7 @@ import { buildOrderService } from './app.js'
 import { createBus } from './bus.js'
 import { readServiceConfig, type ServiceConfig } from './config.js'
 import { seedStock } from './seed.js'
+import { pino } from 'pino'
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url))
 
@@ -16,15 +17,17 @@ async function openDatabase (config: ServiceConfig): Promise<DatabaseHandle> {
 
 async function main (): Promise<void> {
   const config = readServiceConfig()
+  const logger = pino({ level: config.logLevel })
+  // Bad PULSAR_* values fail here, before anything is opened.
+  const bus = createBus(config, logger)
   const database = await openDatabase(config)
   await database.migrate(MIGRATIONS_FOLDER)
   await seedStock(database.db)
-  const bus = await createBus(config)
 
   const app = await buildOrderService({
     db: database.db,
     bus: bus.bus,
-    logger: { level: config.logLevel },
+    loggerInstance: logger,
     projector: config.relay ? undefined : false
   })
   app.log.info({ database: database.description, bus: bus.description },

@@ -49,8 +49,11 @@ export class Dispatcher {
     }
     const handlers = group.handlers.get(envelope.eventType)
     if (handlers === undefined || handlers.length === 0) {
-      logger.warn({ eventType: envelope.eventType, eventId: envelope.eventId, topic: group.topic, subscription: group.subscription },
-        'Acknowledged an event type no handler of this subscription handles')
+      // A known type on a topic several types share is routine; a type nobody defined is news.
+      const known = catalog.get(envelope.eventType) !== undefined
+      const log = known ? logger.debug.bind(logger) : logger.warn.bind(logger)
+      log({ eventType: envelope.eventType, eventId: envelope.eventId, topic: group.topic, subscription: group.subscription },
+        known ? 'Acknowledged an event this subscription does not handle' : 'Acknowledged an event of an unknown type')
       return ack
     }
     const problems = catalog.get(envelope.eventType)?.explain(envelope.payload) ?? null
