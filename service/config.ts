@@ -13,6 +13,13 @@ export interface ServiceConfig {
   logLevel: string
   /** Run the outbox projector in this process (RELAY=false for a write-only instance). */
   relay: boolean
+  /**
+   * OUTBOX_LEASE_MS: how long the projector's claim holds its rows; null keeps the projector's
+   * default (30 s). It is also how long rows claimed by a killed instance wait for another one.
+   */
+  outboxLeaseMs: number | null
+  /** OUTBOX_POLL_MS: how often an idle projector looks for rows; null keeps the default (1 s). */
+  outboxPollMs: number | null
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -25,7 +32,9 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     pgliteDataDir: nonEmpty(env.PGLITE_DATA_DIR),
     pulsarUrl: nonEmpty(env.PULSAR_URL),
     logLevel: readLogLevel(env.LOG_LEVEL),
-    relay: readBoolean('RELAY', env.RELAY, true)
+    relay: readBoolean('RELAY', env.RELAY, true),
+    outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
+    outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS)
   }
 }
 
@@ -44,6 +53,17 @@ function readLogLevel (value: string | undefined): string {
   const level = nonEmpty(value) ?? 'info'
   if (!LOG_LEVELS.includes(level)) throw new InvalidOptionsError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`)
   return level
+}
+
+/** A duration in whole milliseconds, at least 1; null when unset. */
+function readMilliseconds (name: string, value: string | undefined): number | null {
+  const text = nonEmpty(value)
+  if (text === null) return null
+  const ms = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms) || ms < 1) {
+    throw new InvalidOptionsError(`${name} must be a whole number of milliseconds, at least 1, got ${JSON.stringify(value)}`)
+  }
+  return ms
 }
 
 export function readBoolean (name: string, value: string | undefined, fallback: boolean): boolean {

@@ -28,7 +28,7 @@ async function main (): Promise<void> {
     db: database.db,
     bus: bus.bus,
     loggerInstance: logger,
-    projector: config.relay ? undefined : false
+    projector: config.relay ? projectorOptions(config) : false
   })
   app.log.info({ database: database.description, bus: bus.description },
     database.kind === 'pglite' && bus.embedded
@@ -36,6 +36,13 @@ async function main (): Promise<void> {
       : 'Order service using real services')
   stopGracefullyOnSignals(app, database)
   await app.listen({ port: config.port, host: config.host })
+}
+
+function projectorOptions (config: ServiceConfig): { leaseMs?: number, pollIntervalMs?: number } {
+  return {
+    ...(config.outboxLeaseMs === null ? {} : { leaseMs: config.outboxLeaseMs }),
+    ...(config.outboxPollMs === null ? {} : { pollIntervalMs: config.outboxPollMs })
+  }
 }
 
 /** First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit now. */
