@@ -44,7 +44,7 @@ export { OutboxProjector, type ProjectorOptions, type ProjectorStats } from './o
 export { RetentionSweeper, type RetentionOptions } from './outbox/retention.js'
 export type { BlockedKey, OutboxBacklog } from './outbox/statements/backlog.js'
 export type { ReplaySelection } from './outbox/statements/maintenance.js'
-export { Inbox, type InboxContext, type InboxHandler, type InboxOptions, type InboxSubscribeOptions } from './inbox/inbox.js'
+export { Inbox, type InboxContext, type InboxHandler, type InboxOptions, type InboxStats, type InboxSubscribeOptions } from './inbox/inbox.js'
 
 // Databases
 export type { OutboxDatabase, OutboxTransaction } from './database/database.js'

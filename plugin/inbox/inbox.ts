@@ -30,6 +30,17 @@ export interface InboxSubscribeOptions extends SubscribeOptions {
   consumer?: string
 }
 
+/** What an inbox has done since it was made; counted after the transaction committed. */
+export interface InboxStats {
+  /** Deliveries whose handler ran and committed with its mark. */
+  applied: number
+  /**
+   * Deliveries that found their mark already there and were acknowledged without running the
+   * handler: redeliveries (after a crash, a reconnect, a re-sent outbox row) absorbed by the inbox.
+   */
+  duplicates: number
+}
+
 export interface InboxOptions {
   outbox: Outbox
   bus: MessageBus
@@ -50,6 +61,7 @@ export class Inbox {
   readonly #table: InboxTable
   readonly #logger: OutboxLogger
   readonly #consumers = new Map<string, { handler: InboxHandler<any>, wrapped: MessageHandler<any>, eventType: string }>()
+  readonly #stats: InboxStats = { applied: 0, duplicates: 0 }
 
   constructor (options: InboxOptions) {
     this.#outbox = options.outbox
@@ -83,6 +95,10 @@ export class Inbox {
     }
   }
 
+  get stats (): Readonly<InboxStats> {
+    return { ...this.#stats }
+  }
+
   /** Removes every inbox consumer that runs `handler` for this event type. */
   async unsubscribe (event: EventSelector, handler: InboxHandler<any>): Promise<void> {
     const eventType = typeof event === 'string' ? event : event.type
@@ -99,13 +115,16 @@ export class Inbox {
   }
 
   async #handle (consumer: string, handler: InboxHandler<any>, envelope: MessageEnvelope, delivery: Delivery): Promise<void> {
-    await this.#outbox.transaction(async (tx, outbox) => {
+    const applied = await this.#outbox.transaction(async (tx, outbox) => {
       if (!await markProcessed(tx, this.#table, consumer, envelope)) {
         this.#logger.debug({ consumer, eventId: envelope.eventId, eventType: envelope.eventType, redeliveryCount: delivery.redeliveryCount },
           'Duplicate delivery acknowledged; the event was already applied')
-        return
+        return false
       }
       await handler(envelope, { tx, outbox, delivery })
+      return true
     }, { correlationId: envelope.correlationId, causationId: envelope.eventId })
+    if (applied) this.#stats.applied++
+    else this.#stats.duplicates++
   }
 }

@@ -39,6 +39,19 @@ for (const kind of DATABASE_KINDS) {
       t.equal(runs, 1, 'the handler ran once; the duplicates were acknowledged')
     })
 
+    t.test('stats count applied deliveries and the duplicates the inbox absorbed; a failed attempt counts as neither', async (t) => {
+      const { bus, inbox } = await setup(t)
+      await inbox.subscribe(AccountCredited, async (_event, { delivery }) => {
+        if (delivery.redeliveryCount === 0) throw new Error('first try fails')
+      })
+      await bus.start()
+      t.same(inbox.stats, { applied: 0, duplicates: 0 })
+      const event = createEnvelope({ eventType: AccountCredited.type, payload: { account: 's', seq: 0, amount: 1 }, source: 'ledger' })
+      for (let i = 0; i < 3; i++) await bus.publish(event)
+      await waitFor(async () => bus.backlog(AccountCredited.topic, 'ledger') === 0, 'all deliveries to be settled')
+      t.same(inbox.stats, { applied: 1, duplicates: 2 })
+    })
+
     t.test('a handler that throws rolls back its changes and the inbox mark, so the retry applies it', async (t) => {
       const { bus, inbox } = await setup(t)
       let attempts = 0
