@@ -25,4 +25,21 @@ stop_broker () {
 }
 trap stop_broker EXIT
 
-npx tap "$@"
+# tap's own summary is "# { total: N, pass: N, fail: N, skip: N }"; CI reads a plain
+# "N passed, N failed, N skipped" line, so print one too.
+log=$(mktemp)
+set +e
+npx tap "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n")
+  const summary = lines.reverse().find((line) => /^# \{ total: \d+/.test(line))
+  if (summary === undefined) process.exit(0)
+  const count = (name) => Number((summary.match(new RegExp(name + ": (\\d+)")) ?? [0, 0])[1])
+  const line = `${count("pass")} passed, ${count("fail")} failed, ${count("skip") + count("todo")} skipped`
+  console.log(line)
+  if (process.env.TEST_SUMMARY_FILE) require("fs").writeFileSync(process.env.TEST_SUMMARY_FILE, line + "\n")
+' "$log"
+rm -f "$log"
+exit "$status"

@@ -1,0 +1,26 @@
+// The messaging guide's five-minute example: a bus on Pulsar, one event, publish and subscribe.
+// Run it with a broker up: PULSAR_URL=pulsar://localhost:6650 npx tsx examples/five-minute-bus.ts
+import { Type } from '@sinclair/typebox'
+import { createEnvelope, defineEvent, pulsarConfigFromEnv, PulsarBus } from 'fastify-outbox'
+
+const UserRegistered = defineEvent('user.UserRegistered', Type.Object({
+  userId: Type.String(),
+  email: Type.String({ format: 'email' })
+}))
+
+const bus = new PulsarBus({ ...pulsarConfigFromEnv(), source: 'user-service' })
+
+const received = new Promise<string>((resolve) => {
+  void bus.subscribe(UserRegistered, async (event) => {
+    console.log(`${event.eventType} ${event.payload.email} (event ${event.eventId})`)
+    resolve(event.payload.userId)
+  })
+})
+await bus.start()
+await bus.publish(createEnvelope({
+  eventType: UserRegistered.type,
+  payload: { userId: 'u-1', email: 'ada@example.com' },
+  source: 'user-service'
+}))
+await received
+await bus.stop()
