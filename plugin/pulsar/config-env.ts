@@ -58,7 +58,8 @@ const fieldToVariable: Array<[RegExp, string]> = [
 function renameFields (message: string): string {
   let renamed = message
   for (const [field, variable] of fieldToVariable) renamed = renamed.replace(field, variable)
-  return renamed
+  // "give it as webServiceUrl (PULSAR_WEB_URL)" has become "PULSAR_WEB_URL (PULSAR_WEB_URL)".
+  return renamed.replace(/\b(PULSAR_[A-Z_]+) \(\1\)/g, '$1')
 }
 
 function read (env: NodeJS.ProcessEnv, name: string): string | undefined {
