@@ -25,6 +25,7 @@ export { JsonCodec, type JsonCodecOptions } from './codec/json-codec.js'
 export type { Delivery, EventSelector, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from './bus/bus.js'
 export { AbstractBus, type BusOptions } from './bus/abstract-bus.js'
 export { MemoryBus, type DeadLetter, type MemoryBusOptions } from './bus/memory-bus.js'
+export type { ReplayDeadLettersOptions } from './bus/replay-options.js'
 
 // Pulsar
 export { PulsarBus, type PulsarBusOptions, type PulsarPublishOptions } from './pulsar/pulsar-bus.js'

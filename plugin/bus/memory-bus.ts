@@ -1,6 +1,7 @@
 import { AbstractBus, type BusOptions } from './abstract-bus.js'
 import { consumeMessage, type IncomingMessage } from './consume-message.js'
 import { KeyedWorkQueue } from './keyed-work-queue.js'
+import { checkReplayOptions, type ReplayDeadLettersOptions } from './replay-options.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError } from '../errors.js'
@@ -13,6 +14,8 @@ export interface DeadLetter {
   readonly reason: string
   /** The original bytes, untouched. */
   readonly bytes: Uint8Array
+  /** The message key (the envelope's partition key). */
+  readonly key: string | null
   /** The decoded envelope, when the bytes decoded. */
   readonly envelope: MessageEnvelope | null
 }
@@ -60,6 +63,29 @@ export class MemoryBus extends AbstractBus {
     const sub = this.#topics.get(topic)?.get(subscription)
     if (sub === undefined) return 0
     return sub.backlog.length + sub.inTransit + (sub.consumer === null ? 0 : sub.consumer.queue.size + sub.consumer.retryTimers.size)
+  }
+
+  /**
+   * Sends a subscription's dead-lettered messages back to their topic for another try (original
+   * bytes and key, oldest first) and forgets them; returns how many. As on Pulsar, every
+   * subscription of the topic gets them again.
+   */
+  async replayDeadLetters (options: ReplayDeadLettersOptions): Promise<number> {
+    if (!this.started) throw new BusNotStartedError(this.kind)
+    const { subscription, limit, ...given } = checkReplayOptions(options)
+    const topic = this.options.catalog.topicOf(given.topic)
+    let moved = 0
+    for (let i = 0; i < this.#deadLetters.length && moved < limit;) {
+      const letter = this.#deadLetters[i]!
+      if (letter.topic !== topic || letter.subscription !== subscription) {
+        i++
+        continue
+      }
+      this.#enqueue(letter.topic, letter.bytes, letter.key)
+      this.#deadLetters.splice(i, 1)
+      moved++
+    }
+    return moved
   }
 
   /** Puts raw bytes on a topic as a foreign producer would (for tests of malformed input). */
@@ -149,7 +175,7 @@ export class MemoryBus extends AbstractBus {
         consumer.retryTimers.add(timer)
       },
       deadLetter: async (reason, envelope) => {
-        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, envelope })
+        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope })
         this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
       }
     }, { retryDelayMs: this.options.retryDelayMs, signal: this.stopSignal })

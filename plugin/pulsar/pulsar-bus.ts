@@ -1,10 +1,12 @@
 import { AbstractBus } from '../bus/abstract-bus.js'
+import { checkReplayOptions, type ReplayDeadLettersOptions } from '../bus/replay-options.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError, InvalidOptionsError } from '../errors.js'
 import { pulsarAdmin, type PulsarAdmin } from './admin.js'
 import { describePulsarConfig, resolvePulsarConfig, topicFor, type ResolvedPulsarConfig } from './config.js'
 import { deadLetterMessage } from './dead-letter.js'
+import { replayDeadLetters } from './dead-letter-replay.js'
 import type { DriverName, PulsarDriver } from './driver.js'
 import { GroupConsumer } from './group-consumer.js'
 import { envelopeProperties } from './message-properties.js'
@@ -55,6 +57,29 @@ export class PulsarBus extends AbstractBus {
     if (!this.started) throw new BusNotStartedError(this.kind)
     const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
     await this.#sendTo(topic, this.options.codec.encode(envelope), envelope, sequenceNumber(options.sequenceId))
+  }
+
+  /**
+   * Sends the messages a subscription dead-lettered back to their topics for another try, each
+   * acknowledged on the dead-letter topic only once re-sent; returns how many. See
+   * dead-letter-replay.ts for which messages and what the other subscriptions see.
+   */
+  async replayDeadLetters (options: ReplayDeadLettersOptions): Promise<number> {
+    const driver = this.#driver
+    if (!this.started || driver === null) throw new BusNotStartedError(this.kind)
+    const { subscription, limit, ...given } = checkReplayOptions(options)
+    const topic = given.topic.includes('://') ? given.topic : topicFor(this.config, this.options.catalog.topicOf(given.topic))
+    return await replayDeadLetters({
+      driver,
+      admin: this.admin(),
+      producerFor: async (destination) => await this.#producerCache().get(destination),
+      deadLetterTopic: this.#qualified(this.#settings.deadLetterTopic(topic, subscription)),
+      topic,
+      subscription,
+      limit,
+      timeoutMs: this.#settings.sendTimeoutMs,
+      logger: this.options.logger
+    })
   }
 
   protected async connect (): Promise<void> {
