@@ -1,4 +1,4 @@
-import { describePulsarConfig, MemoryBus, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
+import { describePulsarConfig, InvalidOptionsError, MemoryBus, PULSAR_ENV_VARIABLES, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
 import { SERVICE_NAME } from './app.js'
 import type { ServiceConfig } from './config.js'
 
@@ -16,6 +16,11 @@ export interface ServiceBus {
 export function createBus (config: ServiceConfig, logger: OutboxLogger, env: NodeJS.ProcessEnv = process.env): ServiceBus {
   const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5 }
   if (config.pulsarUrl === null) {
+    // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
+    const stray = PULSAR_ENV_VARIABLES.filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
+    if (stray.length > 0) {
+      throw new InvalidOptionsError(`${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but PULSAR_URL is not, so the in-memory bus would run and ignore ${stray.length === 1 ? 'it' : 'them'}: set PULSAR_URL (e.g. pulsar://localhost:6650) to use Pulsar, or unset ${stray.join(', ')}`)
+    }
     return { bus: new MemoryBus(common), description: 'memory', embedded: true }
   }
   const pulsar = pulsarConfigFromEnv(env)
