@@ -1,0 +1,237 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+
+/**
+ * A Pulsar broker of a test's own, started and stopped with scripts/pulsar/start.sh and stop.sh:
+ * for tests that stop the broker, or need token authentication or TLS, and so must never touch
+ * the shared default instance (pulsar://127.0.0.1:6650). Each instance gets a unique name, free
+ * ports chosen now, and a data folder under a temporary directory.
+ *
+ *   const broker = await startPulsarInstance({ name: 'outage' })
+ *   … broker.serviceUrl, broker.webUrl …
+ *   await broker.stop({ keepData: true })   // a broker outage
+ *   await broker.start()                    // back, on the same data
+ *   await broker.destroy()                  // stopped, data deleted
+ *
+ * In tap, testPulsarInstance(t, options) does the destroy() in t.teardown. A watcher process
+ * stops the broker if this process dies without destroy() (a tap timeout kills it), since the
+ * broker runs in a session of its own and would outlive us.
+ */
+
+export interface PulsarInstanceOptions {
+  /** Start of the instance name; a unique suffix is added. Default "test". */
+  readonly name?: string
+  /** Token authentication on: the raw HS256 secret (at least 32 bytes). */
+  readonly authSecretFile?: string
+  /** TLS ports on: the server certificate, its PKCS#8 key, and the CA that signed it (make-test-cert.sh). */
+  readonly tls?: { readonly certFile: string, readonly keyFile: string, readonly trustFile: string }
+  /** More settings for the scripts, e.g. { PULSAR_HEAP: '256m' } (scripts/pulsar/README.md). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export interface PulsarInstancePorts {
+  readonly broker: number
+  readonly web: number
+  /** Derived by instance.sh: broker − 6650 + 3181. */
+  readonly bookie: number
+  /** Derived by instance.sh: broker + 1 and web − 8080 + 8443; null without TLS. */
+  readonly brokerTls: number | null
+  readonly webTls: number | null
+}
+
+export interface StopOptions {
+  /** Keep the data folder, so that start() brings the same topics, subscriptions and messages back. */
+  readonly keepData?: boolean
+}
+
+const SCRIPTS = fileURLToPath(new URL('../../scripts/pulsar/', import.meta.url))
+
+export class PulsarInstance {
+  readonly name: string
+  readonly ports: PulsarInstancePorts
+  /** Where the broker keeps its metadata, ledgers and logs (logs/pulsar.log). */
+  readonly dataDir: string
+  readonly #home: string
+  readonly #options: PulsarInstanceOptions
+  #watcherPid: number | null = null
+  #running = false
+  #destroyed = false
+
+  private constructor (name: string, home: string, ports: PulsarInstancePorts, options: PulsarInstanceOptions) {
+    this.name = name
+    this.#home = home
+    this.dataDir = join(home, 'data')
+    this.ports = ports
+    this.#options = options
+  }
+
+  /** Picks a name and free ports, and a home under the system's temporary directory; starts nothing. */
+  static async create (options: PulsarInstanceOptions = {}): Promise<PulsarInstance> {
+    const name = `${options.name ?? 'test'}-${process.pid}-${randomBytes(3).toString('hex')}`
+    const home = await mkdtemp(join(tmpdir(), 'fo-pulsar-'))
+    return new PulsarInstance(name, home, await freePorts(options.tls !== undefined), options)
+  }
+
+  get running (): boolean {
+    return this.#running
+  }
+
+  get serviceUrl (): string { return `pulsar://127.0.0.1:${this.ports.broker}` }
+  get webUrl (): string { return `http://127.0.0.1:${this.ports.web}` }
+  /** pulsar+ssl:// address, or null without TLS. */
+  get serviceUrlTls (): string | null { return this.ports.brokerTls === null ? null : `pulsar+ssl://127.0.0.1:${this.ports.brokerTls}` }
+  /** https:// web address, or null without TLS. */
+  get webUrlTls (): string | null { return this.ports.webTls === null ? null : `https://127.0.0.1:${this.ports.webTls}` }
+
+  /** The token start.sh signed for the broker's superuser role, when authentication is on. */
+  async superuserToken (): Promise<string | null> {
+    if (this.#options.authSecretFile === undefined) return null
+    return (await readFile(join(this.dataDir, 'superuser.token'), 'utf8')).trim()
+  }
+
+  /**
+   * Starts the broker and resolves once start.sh found it healthy (10–45 s on a busy 2-core box).
+   * The first start wipes leftovers (PULSAR_FRESH=1); later ones reuse the data a stop kept.
+   * Resolves with the seconds it took.
+   */
+  async start (): Promise<number> {
+    if (this.#destroyed) throw new Error(`Pulsar instance ${this.name} was destroyed`)
+    const fresh = this.#watcherPid === null
+    this.#watcherPid ??= this.#watch()
+    const started = Date.now()
+    await this.#script('start.sh', fresh ? { PULSAR_FRESH: '1' } : {})
+    this.#running = true
+    return (Date.now() - started) / 1000
+  }
+
+  /** Stops the broker (TERM, then KILL after 30 s); deletes its data unless keepData. Resolves with the seconds it took. */
+  async stop (options: StopOptions = {}): Promise<number> {
+    const started = Date.now()
+    await this.#script('stop.sh', options.keepData === true ? { PULSAR_KEEP_DATA: '1' } : {})
+    this.#running = false
+    return (Date.now() - started) / 1000
+  }
+
+  /** Stops the broker, deletes its data and home, ends the watcher. Idempotent; never throws. */
+  async destroy (): Promise<void> {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    await this.stop().catch((err: unknown) => { console.error(`# stopping Pulsar instance ${this.name} failed: ${(err as Error).message}`) })
+    await rm(this.#home, { recursive: true, force: true })
+    if (this.#watcherPid !== null) {
+      try {
+        process.kill(-this.#watcherPid, 'SIGKILL')
+      } catch {}
+    }
+  }
+
+  /** The scripts' settings for this instance; our own PULSAR_* variables never leak in. */
+  #env (extra: Record<string, string>): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {}
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!key.startsWith('PULSAR_') || key === 'PULSAR_CACHE_DIR') env[key] = value
+    }
+    const { tls, authSecretFile } = this.#options
+    return {
+      ...env,
+      PULSAR_INSTANCE: this.name,
+      PULSAR_DATA_DIR: this.dataDir,
+      PULSAR_BROKER_PORT: String(this.ports.broker),
+      PULSAR_WEB_PORT: String(this.ports.web),
+      ...(authSecretFile === undefined ? {} : { PULSAR_AUTH_SECRET_FILE: authSecretFile }),
+      ...(tls === undefined ? {} : { PULSAR_TLS_CERT_FILE: tls.certFile, PULSAR_TLS_KEY_FILE: tls.keyFile, PULSAR_TLS_TRUST_FILE: tls.trustFile }),
+      ...this.#options.env,
+      ...extra
+    }
+  }
+
+  async #script (script: string, extra: Record<string, string>): Promise<void> {
+    const { code, output } = await run('bash', [join(SCRIPTS, script)], this.#env(extra))
+    if (code !== 0) throw new Error(`${script} of Pulsar instance ${this.name} failed (exit ${code}):\n${output.slice(-4000)}`)
+  }
+
+  /**
+   * A detached shell that waits for this process to end, then stops the broker and removes its
+   * home. destroy() kills it first; it only acts when we die without cleaning up.
+   */
+  #watch (): number {
+    const watcher = spawn('bash', ['-c', `tail --pid=${process.pid} -f /dev/null; bash "$1" >/dev/null 2>&1; rm -rf "$2"`, 'watch-pulsar', join(SCRIPTS, 'stop.sh'), this.#home], {
+      env: this.#env({}),
+      detached: true,
+      stdio: 'ignore'
+    })
+    watcher.unref()
+    if (watcher.pid === undefined) throw new Error('could not start the watcher of a Pulsar instance')
+    return watcher.pid
+  }
+}
+
+/** A started instance, destroyed when the test ends (also when it fails). */
+export async function testPulsarInstance (t: Test, options: PulsarInstanceOptions = {}): Promise<PulsarInstance> {
+  const instance = await PulsarInstance.create(options)
+  t.teardown(async () => await instance.destroy())
+  await instance.start()
+  return instance
+}
+
+/** A started instance; call destroy() when done. */
+export async function startPulsarInstance (options: PulsarInstanceOptions = {}): Promise<PulsarInstance> {
+  const instance = await PulsarInstance.create(options)
+  try {
+    await instance.start()
+  } catch (err) {
+    await instance.destroy()
+    throw err
+  }
+  return instance
+}
+
+/**
+ * Broker and web ports whose derived ports (bookie, TLS) are free too. Broker ports come from
+ * 12000–19999 and web ports from 20000–27999: below Linux's ephemeral range (32768+), so a
+ * client socket cannot take one between a stop and the next start, and the derived bookie
+ * (8531–16530) and TLS web ports (20363–28362) stay valid.
+ */
+async function freePorts (tls: boolean): Promise<PulsarInstancePorts> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const broker = 12000 + Math.floor(Math.random() * 8000)
+    const web = 20000 + Math.floor(Math.random() * 8000)
+    const ports: PulsarInstancePorts = {
+      broker,
+      web,
+      bookie: broker - 6650 + 3181,
+      brokerTls: tls ? broker + 1 : null,
+      webTls: tls ? web - 8080 + 8443 : null
+    }
+    const wanted = [ports.broker, ports.web, ports.bookie, ports.brokerTls, ports.webTls].filter((port): port is number => port !== null)
+    if (new Set(wanted).size !== wanted.length) continue
+    if ((await Promise.all(wanted.map(isFree))).every(Boolean)) return ports
+  }
+  throw new Error('found no free set of ports for a Pulsar instance in 50 tries')
+}
+
+/** True when we can listen on 127.0.0.1:port right now. */
+export function isFree (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)))
+  })
+}
+
+function run (command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number, output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code: code ?? 1, output }))
+  })
+}
