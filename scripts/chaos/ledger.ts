@@ -92,8 +92,9 @@ export class Ledger {
       if (order.cancel === 'not-found') lost.add('cancelAnsweredNotFound', id)
       const row = byId.get(id)
       if (row === undefined) continue
-      if (order.cancel === 'ok' && row.status !== 'cancelled') duplicate.add(`cancelAcceptedButEnded${row.status}`, id)
-      if (order.cancel === 'conflict' && !['rejected', 'cancelled'].includes(row.status)) duplicate.add(`cancelRefusedButEnded${row.status}`, id)
+      // A 200 to the cancel is a promise that the order ends cancelled; a 409 says it was rejected already.
+      if (order.cancel === 'ok' && row.status !== 'cancelled') duplicate.add('cancelAcceptedButSettledAgain', id)
+      if (order.cancel === 'conflict' && !['rejected', 'cancelled'].includes(row.status)) duplicate.add('rejectedButSettledAgain', id)
     }
     for (const o of orders) {
       // Lost: an order that never settled, an event never relayed or never applied, an effect without its event.
