@@ -17,7 +17,8 @@ export function rowToEnvelope (row: ClaimedRow, catalog: EventCatalog): RowEnvel
     eventId: row.eventId,
     eventType: row.eventType,
     payload: row.payload,
-    occurredAt: row.occurredAt instanceof Date ? row.occurredAt.toISOString() : new Date(row.occurredAt).toISOString(),
+    // An unreadable time (occurred_at = 'infinity') is left as it is, for the check below to name.
+    occurredAt: isoInstant(row.occurredAt) ?? String(row.occurredAt),
     source: row.source,
     correlationId: row.correlationId,
     causationId: row.causationId,
@@ -33,4 +34,10 @@ export function rowToEnvelope (row: ClaimedRow, catalog: EventCatalog): RowEnvel
   const problems = catalog.get(row.eventType)?.explain(row.payload) ?? null
   if (problems !== null) return { ok: false, reason: `unpublishable row: payload of ${row.eventType} no longer matches its schema: ${problems}` }
   return { ok: true, envelope }
+}
+
+/** The instant in ISO 8601, or null when it is no instant (new Date('infinity') would make toISOString throw). */
+function isoInstant (value: string | Date): string | null {
+  const date = value instanceof Date ? value : new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date.toISOString()
 }
