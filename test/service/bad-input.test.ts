@@ -49,3 +49,20 @@ t.test('order lookups check the id and say when there is no such order', async (
   t.equal(missing.statusCode, 404)
   t.match(missing.json(), { message: 'No order 01a217e1-dbed-72c0-a5ec-564116591b2a' })
 })
+
+t.test('cancel checks the order id and refuses a body that is not JSON, writing nothing', async (t) => {
+  const database = await freshDatabase(t, 'pglite')
+  const app = await startOrderService(t, database.db)
+  const badId = await app.inject({ method: 'POST', url: '/orders/drop%20table/cancel' })
+  t.equal(badId.statusCode, 400)
+  t.match(badId.json(), { message: /params\/id must match format "uuid"/ })
+  const badBody = await app.inject({
+    method: 'POST',
+    url: '/orders/01a217e1-dbed-72c0-a5ec-564116591b2a/cancel',
+    payload: '{"reason": ',
+    headers: { 'content-type': 'application/json' }
+  })
+  t.equal(badBody.statusCode, 400)
+  t.match(badBody.json(), { message: /not valid JSON/ })
+  t.same(await app.outbox.backlog(), { pending: 0, failed: 0, oldestPendingMs: null }, 'no event was written')
+})
