@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import t from 'tap'
 import { isFree } from '../support/pulsar-instance.js'
-import { spawnService } from '../support/service-process.js'
+import { placeOrderOverHttp, settledOverHttp, spawnService } from '../support/service-process.js'
 import { deferred } from '../support/wait.js'
 
 /**
@@ -15,12 +15,8 @@ t.setTimeout(900_000)
 t.test('SIGTERM: "Stopping gracefully", the projector stops, exit 0', async (t) => {
   const service = spawnService(t)
   const url = await service.listening()
-  const placed = await fetch(`${url}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ customerId: 'c1', items: [{ sku: 'apple', quantity: 1, unitPrice: 120 }] })
-  })
-  t.equal(placed.status, 201, 'the service works before the signal')
+  const id = await placeOrderOverHttp(url)
+  t.equal(await settledOverHttp(url, id), 'confirmed', 'the service works before the signal')
 
   service.signal('SIGTERM')
   t.same(await service.exited, { code: 0, signal: null }, 'exit code 0')

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { deferred } from './wait.js'
+import { deferred, waitFor } from './wait.js'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -110,4 +110,25 @@ export function spawnService (t: Test, env: Readonly<Record<string, string>> = {
     await service.exited.catch(() => {})
   })
   return service
+}
+
+/** Places an order of one apple at a running service over HTTP; resolves with its id. */
+export async function placeOrderOverHttp (url: string, customerId = 'c1'): Promise<string> {
+  const placed = await fetch(`${url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customerId, items: [{ sku: 'apple', quantity: 1, unitPrice: 120 }] })
+  })
+  if (placed.status !== 201) throw new Error(`POST /orders answered ${placed.status}: ${await placed.text()}`)
+  return ((await placed.json()) as { id: string }).id
+}
+
+/** Polls GET /orders/:id until the order is no longer pending; resolves with its status. */
+export async function settledOverHttp (url: string, id: string, timeoutMs = 30_000): Promise<string> {
+  let status = 'pending'
+  await waitFor(async () => {
+    status = ((await (await fetch(`${url}/orders/${id}`)).json()) as { status: string }).status
+    return status !== 'pending'
+  }, `order ${id} to settle`, timeoutMs, 100)
+  return status
 }

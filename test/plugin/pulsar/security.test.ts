@@ -10,8 +10,7 @@ import t, { type Test } from 'tap'
 import { describePulsarConfig, PulsarBus, resolvePulsarConfig, type OutboxLogger, type PulsarBusOptions, type PulsarConfig } from '../../../plugin/index.js'
 import { freshDatabase } from '../../support/databases.js'
 import { testPulsarInstance } from '../../support/pulsar-instance.js'
-import { spawnService } from '../../support/service-process.js'
-import { waitFor } from '../../support/wait.js'
+import { placeOrderOverHttp, settledOverHttp, spawnService } from '../../support/service-process.js'
 import { brokerConfig, uniqueName } from './broker.js'
 import { envelopeOf, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from './mailbox.js'
@@ -111,15 +110,8 @@ t.test('the demo service on the secure broker: an order goes through, and nothin
     ...(config.tls.trustCertPath === null ? {} : { PULSAR_TLS_CERT_PATH: config.tls.trustCertPath })
   })
   const url = await service.listening()
-  const placed = await fetch(`${url}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ customerId: 'c1', items: [{ sku: 'apple', quantity: 1, unitPrice: 120 }] })
-  })
-  t.equal(placed.status, 201)
-  const { id } = await placed.json() as { id: string }
-  let status = 'pending'
-  await waitFor(async () => (status = ((await (await fetch(`${url}/orders/${id}`)).json()) as { status: string }).status) !== 'pending', 'the order to settle over Pulsar', 60_000)
+  const id = await placeOrderOverHttp(url)
+  const status = await settledOverHttp(url, id, 60_000)
   t.equal(status, 'confirmed', 'the order loop ran over the secure broker')
   service.signal('SIGTERM')
   t.same(await service.exited, { code: 0, signal: null })
