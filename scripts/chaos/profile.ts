@@ -71,5 +71,5 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     // into the first 40% of the load, so that the run fits in about a minute; the broker gets 3 s
     // to close cleanly before it is killed (a clean stop takes 6–9 s).
     ? { ...common, name: 'quick', orders: 300, ordersPerSecond: 9, loadSeconds: 35, kills: 3, killsWithin: 0.4, brokerRestartsAt: [0.1], brokerStopTimeout: 3, connectionCuts: 1, databaseOutages: [], drainSeconds: 30 }
-    : { ...common, name: 'full', orders: 2000, ordersPerSecond: 14, loadSeconds: 150, kills: 12, killsWithin: 1, brokerRestartsAt: [0.1, 0.55], brokerStopTimeout: 30, connectionCuts: 3, databaseOutages: [{ at: 0.42, ms: 10_000 }], drainSeconds: 120 }
+    : { ...common, name: 'full', orders: 2000, ordersPerSecond: 14, loadSeconds: 150, kills: 12, killsWithin: 1, brokerRestartsAt: [0.1, 0.55], brokerStopTimeout: 30, connectionCuts: 3, databaseOutages: [{ at: 0.42, ms: 10_000 }], drainSeconds: 180 }
 }

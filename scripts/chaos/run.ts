@@ -76,25 +76,26 @@ async function main (): Promise<number> {
       say(progressLine(load, faults.tally, fleet, drain))
     }, 5000)
     try {
-      await Promise.all([
+      // On Ctrl-C, do not wait for a broker restart in progress: the cleanup stops it.
+      await interruptible(Promise.all([
         load.run(stop.signal).then(() => say(`load: done, ${load.accepted.size} of ${load.tally.sent} orders accepted`)),
         faults.run(stop.signal).then(() => say('faults: done'))
-      ])
+      ]), stop.signal)
       const drainStarted = Date.now()
       const drained = await drainBacklog(ledger, profile.drainSeconds, stop.signal)
       facts.drainSeconds = (Date.now() - drainStarted) / 1000
       facts.seconds = (Date.now() - loadStarted) / 1000
       facts.drainTimedOut = !drained
+      if (stop.signal.aborted) throw new Error('interrupted')
       say(drained ? `drain: done in ${facts.drainSeconds.toFixed(1)} s` : `drain: NOT done after ${profile.drainSeconds} s; what is left counts as lost`)
     } finally {
       clearInterval(progress)
+      facts.orders = load.accepted.size
     }
-    if (stop.signal.aborted) throw new Error('interrupted')
 
     await fleet.scrape()
     facts.inbox = { ...fleet.inbox(), duplicatesLogged: await fleet.duplicatesLogged() }
     facts.exits = fleet.exits
-    facts.orders = load.accepted.size
     facts.verdict = await ledger.verdict(load.accepted)
     facts.deadLettered = await namespace.deadLettered().catch(() => null)
     say(verdictLine(facts.verdict))
