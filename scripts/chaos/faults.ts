@@ -22,6 +22,8 @@ export interface FaultPlan {
 
 export interface FaultTally {
   kills: number
+  /** Kills of an instance that was still starting (e.g. waiting for the broker to come back). */
+  killsWhileStarting: number
   brokerRestarts: number
   brokerRestartSeconds: number[]
   connectionCuts: number
@@ -49,7 +51,7 @@ export interface FaultTargets {
  * - pg_terminate_backend of the service's connections, and, opt-in, a PostgreSQL restart.
  */
 export class FaultInjector {
-  readonly tally: FaultTally = { kills: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
+  readonly tally: FaultTally = { kills: 0, killsWhileStarting: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
   readonly #plan: FaultPlan
   readonly #targets: FaultTargets
 
@@ -76,10 +78,12 @@ export class FaultInjector {
       if (!await at(moment)) break
       const victim = await this.#victim(signal)
       if (victim === null) break
+      const state = victim.state
       await victim.kill9()
       this.tally.kills++
+      if (state !== 'ready') this.tally.killsWhileStarting++
       const pause = random.int(...this.#plan.restartPauseMs)
-      say(`kill -9 ${victim.name} (kill ${this.tally.kills}/${this.#plan.kills}); restarting it in ${pause} ms; up: ${instances.filter((i) => i.state === 'ready').map((i) => i.name).join(', ') || 'none'}`)
+      say(`kill -9 ${victim.name} while ${state} (kill ${this.tally.kills}/${this.#plan.kills}); restarting it in ${pause} ms; ready: ${instances.filter((i) => i.state === 'ready').map((i) => i.name).join(', ') || 'none'}`)
       restarts.push(new Promise((resolve) => setTimeout(() => { victim.start(); resolve() }, pause)))
     }
     await Promise.all(restarts)

@@ -48,6 +48,7 @@ export function summary (facts: RunFacts): Record<string, unknown> {
     redelivered: facts.inbox.duplicatesLogged,
     seconds: round(facts.seconds),
     mode: facts.profile.name,
+    killsWhileStarting: facts.faults.killsWhileStarting,
     seed: facts.profile.seed,
     confirmed: v?.counts.confirmed ?? null,
     rejected: v?.counts.rejected ?? null,

@@ -114,7 +114,7 @@ async function main (): Promise<number> {
 }
 
 function blankFacts (profile: ChaosProfile): RunFacts {
-  const faults: FaultTally = { kills: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
+  const faults: FaultTally = { kills: 0, killsWhileStarting: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
   return {
     profile,
     load: { sent: 0, failedCreates: 0, cancelsSent: 0, failedCancels: 0, failures: {} },
