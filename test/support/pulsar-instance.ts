@@ -52,6 +52,14 @@ export interface StopOptions {
 
 const SCRIPTS = fileURLToPath(new URL('../../scripts/pulsar/', import.meta.url))
 
+/** The scripts' variables that say which instance and what kind: set only from our options. */
+const INSTANCE_VARIABLES = new Set([
+  'PULSAR_INSTANCE', 'PULSAR_DATA_DIR', 'PULSAR_BROKER_PORT', 'PULSAR_WEB_PORT', 'PULSAR_BOOKIE_PORT',
+  'PULSAR_BROKER_TLS_PORT', 'PULSAR_WEB_TLS_PORT', 'PULSAR_AUTH_SECRET_FILE', 'PULSAR_SUPERUSER_ROLE',
+  'PULSAR_AUTHORIZATION', 'PULSAR_TLS_CERT_FILE', 'PULSAR_TLS_KEY_FILE', 'PULSAR_TLS_TRUST_FILE',
+  'PULSAR_FRESH', 'PULSAR_KEEP_DATA'
+])
+
 export class PulsarInstance {
   readonly name: string
   readonly ports: PulsarInstancePorts
@@ -131,11 +139,15 @@ export class PulsarInstance {
     }
   }
 
-  /** The scripts' settings for this instance; our own PULSAR_* variables never leak in. */
+  /**
+   * The scripts' settings for this instance. Tuning from our environment (PULSAR_HEAP,
+   * PULSAR_START_TIMEOUT, PULSAR_CACHE_DIR…) passes through; what names or shapes an instance
+   * (PULSAR_INSTANCE, ports, security, PULSAR_KEEP_DATA…) is only ever ours.
+   */
   #env (extra: Record<string, string>): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {}
     for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith('PULSAR_') || key === 'PULSAR_CACHE_DIR') env[key] = value
+      if (!INSTANCE_VARIABLES.has(key)) env[key] = value
     }
     const { tls, authSecretFile } = this.#options
     return {

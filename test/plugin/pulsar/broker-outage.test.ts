@@ -83,6 +83,10 @@ t.test('a broker outage loses nothing and spends no attempts: publishes fail as 
   // Back: the broker starts again on the same data.
   const restartSeconds = await broker.start()
   const restartedAt = Date.now()
+  // Rounds back off, doubling from 200 ms to 10 s: about 7 in the first 13 s, then one per 10 s.
+  const failedRounds = projector.stats.errors - errorsBefore
+  const outageSeconds = (restartedAt - stopBegan) / 1000
+  t.ok(failedRounds <= 10 + outageSeconds / 5, `the projector backed off: ${failedRounds} failed rounds in ${outageSeconds.toFixed(0)} s`)
   const publishedAtRestart = projector.stats.published
   await waitFor(() => projector.stats.published > publishedAtRestart + 20, 'the projector to publish again after the restart', 60_000)
   const firstPublishAfterMs = Date.now() - restartedAt
