@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
@@ -99,11 +100,12 @@ export class ServiceInstance {
     void this.#watchReadiness(child)
   }
 
-  /** Scrapes the counters, then SIGKILL; resolves once the process is gone. */
+  /** Scrapes the counters (at most 1 s), then SIGKILL; resolves once the process is gone. */
   async kill9 (): Promise<boolean> {
     const child = this.#child
     if (child === null) return false
-    await this.scrape()
+    // A last look at the counters, but the kill does not wait more than a second for it.
+    await Promise.race([this.scrape(), new Promise((resolve) => setTimeout(resolve, 1000))])
     this.#expectExit = true
     child.kill('SIGKILL')
     await this.#exited
@@ -135,18 +137,23 @@ export class ServiceInstance {
 
   async health (): Promise<unknown> {
     try {
-      const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) })
+      const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(3000) })
       return response.ok ? await response.json() : null
     } catch {
       return null
     }
   }
 
+  /**
+   * Ready once the port accepts connections: the service listens only after the bus has started
+   * (onReady). Not /health: under a backlog it waits for a database connection and can take
+   * seconds, which once made a serving instance look as if it never came up.
+   */
   async #watchReadiness (child: ChildProcess): Promise<void> {
     while (this.#child === child && this.#state === 'starting') {
-      const health = await this.health() as { ready?: boolean } | null
+      const listening = await accepts(this.port)
       if (this.#child !== child) return
-      if (health?.ready === true) {
+      if (listening) {
         this.#state = 'ready'
         this.#startFailuresInARow = 0
         return
@@ -177,6 +184,20 @@ export class ServiceInstance {
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer)
     this.#restartTimer = null
   }
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port within half a second. */
+function accepts (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    const done = (ok: boolean): void => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(500, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
 }
 
 /** The last error-looking line of a log (after its last start marker), cut to 300 characters. */
