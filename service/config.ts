@@ -20,6 +20,11 @@ export interface ServiceConfig {
   outboxLeaseMs: number | null
   /** OUTBOX_POLL_MS: how often an idle projector looks for rows; null keeps the default (1 s). */
   outboxPollMs: number | null
+  /**
+   * SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take before the process exits anyway
+   * (a request whose body never ends would otherwise hold it forever); default 30 s.
+   */
+  shutdownTimeoutMs: number
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -34,7 +39,8 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     logLevel: readLogLevel(env.LOG_LEVEL),
     relay: readBoolean('RELAY', env.RELAY, true),
     outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
-    outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS)
+    outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
+    shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000
   }
 }
 

@@ -34,7 +34,7 @@ async function main (): Promise<void> {
     database.kind === 'pglite' && bus.embedded
       ? 'Embedded mode: in-process PostgreSQL (PGlite) and the in-memory bus. Set DATABASE_URL and PULSAR_URL to use real services'
       : 'Order service using real services')
-  stopGracefullyOnSignals(app, database)
+  stopGracefullyOnSignals(app, database, config.shutdownTimeoutMs)
   await app.listen({ port: config.port, host: config.host })
 }
 
@@ -45,8 +45,12 @@ function projectorOptions (config: ServiceConfig): { leaseMs?: number, pollInter
   }
 }
 
-/** First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit now. */
-function stopGracefullyOnSignals (app: Awaited<ReturnType<typeof buildOrderService>>, database: DatabaseHandle): void {
+/**
+ * First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit
+ * now. A stop that takes longer than `timeoutMs` exits too: whatever was not finished is still
+ * in the outbox or unacknowledged at the broker, so nothing is lost, only delayed.
+ */
+function stopGracefullyOnSignals (app: Awaited<ReturnType<typeof buildOrderService>>, database: DatabaseHandle, timeoutMs: number): void {
   let stopping = false
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -54,7 +58,11 @@ function stopGracefullyOnSignals (app: Awaited<ReturnType<typeof buildOrderServi
       process.exit(1)
     }
     stopping = true
-    app.log.info({ signal }, 'Stopping gracefully (send the signal again to force)')
+    app.log.info({ signal, timeoutMs }, 'Stopping gracefully (send the signal again to force)')
+    setTimeout(() => {
+      app.log.error({ timeoutMs }, 'Graceful stop did not finish in time; exiting')
+      process.exit(1)
+    }, timeoutMs).unref()
     app.close()
       .then(async () => await database.close())
       .then(() => process.exit(0))

@@ -45,10 +45,22 @@ t.test('a second signal while stopping (a request still in flight) forces exit 1
   t.notOk(messages.includes('OutboxProjector stopped'), 'the graceful stop did not get to the projector')
 })
 
+t.test('a graceful stop that cannot finish ends after SHUTDOWN_TIMEOUT_MS with exit 1', async (t) => {
+  const service = spawnService(t, { SHUTDOWN_TIMEOUT_MS: '1500' })
+  const url = new URL(await service.listening())
+  const socket = await openSocket(Number(url.port))
+  t.teardown(() => socket.destroy())
+  socket.write('POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"customerId":')
+  service.signal('SIGTERM')
+  t.same(await service.exited, { code: 1, signal: null }, 'exit code 1, without a second signal')
+  t.ok(service.logLines().some((line) => line.msg === 'Graceful stop did not finish in time; exiting'), 'says why')
+})
+
 const badConfigs: Array<[string, Record<string, string>, RegExp]> = [
   ['PORT=abc', { PORT: 'abc' }, /PORT must be a whole number from 0 to 65535, got "abc"/],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
   ['RELAY=maybe', { RELAY: 'maybe' }, /RELAY must be true or false, got "maybe"/],
+  ['SHUTDOWN_TIMEOUT_MS=soon', { SHUTDOWN_TIMEOUT_MS: 'soon' }, /SHUTDOWN_TIMEOUT_MS/],
   ['PULSAR_URL=http://nowhere', { PULSAR_URL: 'http://nowhere' }, /PULSAR_URL must be the broker's binary address pulsar:\/\/host:6650 .*got scheme "http:\/\/"\. The http:\/\/ address is the web port: give it as PULSAR_WEB_URL$/m],
   ['PULSAR_TLS_ENABLED=perhaps with PULSAR_URL', { PULSAR_URL: 'pulsar://127.0.0.1:6650', PULSAR_TLS_ENABLED: 'perhaps' }, /PULSAR_TLS_ENABLED must be true or false .*got "perhaps"/],
   ['PULSAR_TLS_ENABLED=perhaps without PULSAR_URL', { PULSAR_TLS_ENABLED: 'perhaps' }, /PULSAR_TLS_ENABLED is set but PULSAR_URL is not, so the in-memory bus would run and ignore it: set PULSAR_URL \(e\.g\. pulsar:\/\/localhost:6650\) to use Pulsar, or unset PULSAR_TLS_ENABLED/],
