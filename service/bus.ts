@@ -10,11 +10,20 @@ export interface ServiceBus {
 }
 
 /**
+ * Handlers run at once per subscription. Each holds a database connection for its whole
+ * transaction, and the demo's two subscriptions must leave some of the pool (10 connections) to
+ * HTTP requests and the relay: with the bus's default of 32, inventory handlers queued on the same
+ * stock rows took the whole pool while a backlog drained, and creating an order waited seconds
+ * (found by npm run chaos). The reservations serialize on those rows anyway, so 4 loses nothing.
+ */
+export const HANDLERS_PER_SUBSCRIPTION = 4
+
+/**
  * Pulsar when PULSAR_URL is set (the PULSAR_* variables configure it), else the in-memory bus.
  * Failing handlers are retried after 200 ms, doubling, up to 5 redeliveries, then dead-lettered.
  */
 export function createBus (config: ServiceConfig, logger: OutboxLogger, env: NodeJS.ProcessEnv = process.env): ServiceBus {
-  const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5 }
+  const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5, concurrency: HANDLERS_PER_SUBSCRIPTION }
   if (config.pulsarUrl === null) {
     // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
     const stray = PULSAR_ENV_VARIABLES.filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
