@@ -41,6 +41,9 @@ export interface FaultTargets {
   readonly say: (line: string) => void
 }
 
+/** How long a kill waits for a serving instance before it takes one still starting. */
+const KILL_WAIT_FOR_SERVING_MS = 8000
+
 /**
  * Injects the faults while the load runs, on three timelines at once (a broker restart takes
  * 20–45 s here, and kills go on meanwhile):
@@ -90,15 +93,18 @@ export class FaultInjector {
   }
 
   /**
-   * A random running instance, once another one is ready: a kill never leaves no instance
-   * taking orders. (A restarted instance is ready only once it reaches the broker, so during a
-   * broker outage a kill may wait for the broker to come back.)
+   * A random instance to kill, never the last one ready (a kill never leaves no instance taking
+   * orders). A serving one if there is one within 8 s; else one still starting (a restarted
+   * instance is ready only once it reaches the broker: during a broker restart none gets ready).
    */
   async #victim (signal: AbortSignal): Promise<ServiceInstance | null> {
     const { instances, random } = this.#targets
+    const settleFor = Date.now() + KILL_WAIT_FOR_SERVING_MS
     while (!signal.aborted) {
       const candidates = instances.filter((i) => i.state !== 'down' && instances.some((peer) => peer !== i && peer.state === 'ready'))
-      if (candidates.length > 0) return random.pick(candidates)
+      const serving = candidates.filter((i) => i.state === 'ready')
+      if (serving.length > 0) return random.pick(serving)
+      if (candidates.length > 0 && Date.now() > settleFor) return random.pick(candidates)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     return null
