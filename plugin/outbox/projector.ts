@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { publishRows, type PublishOutcome } from './publish-rows.js'
-import { claimBatch, releaseLeasesOf } from './statements/claim-batch.js'
+import { claimBatch, releaseLeasesOf, type ClaimedRow } from './statements/claim-batch.js'
 import { markAttemptFailed, markPublished, markUnpublishable, releaseRows, type RetryPolicy } from './statements/settle-rows.js'
 import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
 import type { MessageBus } from '../bus/bus.js'
@@ -57,6 +57,12 @@ export interface ProjectorStats {
 
 type ProjectorState = 'stopped' | 'running' | 'stopping'
 
+/** Rows leased by one claim, and when (their lease runs from then). */
+interface ClaimedBatch {
+  readonly rows: ClaimedRow[]
+  readonly claimedAt: number
+}
+
 const MAX_ERROR_BACKOFF_MS = 10_000
 let projectorsInProcess = 0
 
@@ -64,8 +70,9 @@ let projectorsInProcess = 0
  * Relays the outbox to the bus: leases pending rows (any number of projectors can share one table
  * without sending a row twice), publishes them, and marks them published.
  *
- * Loop: a full batch means more is waiting, so go again at once; otherwise sleep until nudged
- * (a local commit, a NOTIFY) or until the poll interval passes, the safety net for lost wake-ups.
+ * Loop: a full batch means more is waiting, so the next is claimed while it publishes; otherwise
+ * sleep until nudged (a local commit, a NOTIFY) or until the poll interval passes, the safety net
+ * for lost wake-ups.
  * A failed round (database down, broker down) backs off, doubling up to 10 s, and tries again:
  * rows stay pending in the meantime.
  */
@@ -191,36 +198,95 @@ export class OutboxProjector {
     }
   }
 
+  /**
+   * The loop. While a batch publishes, the next one is already being claimed, and the batch
+   * before it is being settled: both are database statements of tens of ms under load that the
+   * broker would otherwise sit through. Measured side by side against the loop that did one
+   * thing at a time: 1.56x the rate to Pulsar (1378 → 2156 msg/s), 1.04x to a no-op bus, whose
+   * limit is the database itself (BENCHMARKS.md). Only one batch publishes at a time, so stop()
+   * finishes just that one; a batch claimed ahead and not started is given back untouched.
+   */
   async #run (): Promise<void> {
-    while (this.#state === 'running') {
-      this.#nudged = false
-      let claimedFullBatch = false
-      try {
-        const outcome = await this.#relayBatch()
-        if (outcome?.outage != null) throw outcome.outage
-        claimedFullBatch = outcome !== null && claimedCount(outcome) >= this.#batchSize
-        this.#consecutiveErrors = 0
-      } catch (err) {
-        this.#onRoundFailed(err)
-        await this.#sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(this.#consecutiveErrors, 10)), false)
-        continue
+    let ahead: Promise<ClaimedBatch> | null = null
+    let settling: Promise<void> = Promise.resolve()
+    try {
+      while (this.#state === 'running') {
+        this.#nudged = false
+        try {
+          const claiming = ahead ?? this.#claim()
+          ahead = null
+          const batch = await claiming
+          if (batch.rows.length > 0) {
+            // A full batch means more is waiting: claim it now, while this one publishes.
+            if (batch.rows.length >= this.#batchSize && this.#state === 'running') ahead = quiet(this.#claim())
+            const outcome = await this.#publish(batch)
+            // Settle this batch whatever became of the one before: its rows must not wait out their leases.
+            const previous = settling
+            settling = quiet(this.#settle(outcome))
+            await previous
+            if (outcome.outage !== null) throw outcome.outage
+            this.#consecutiveErrors = 0
+          }
+          // Idle unless told of new rows; a nudged loop claims at once, the last settle running alongside.
+          if (ahead === null && !this.#nudged) {
+            await settling
+            await this.#sleep(this.#pollIntervalMs, true)
+          }
+        } catch (err) {
+          this.#onRoundFailed(err)
+          await settling.catch((settleErr: unknown) => { if (settleErr !== err) this.#onRoundFailed(settleErr) })
+          settling = Promise.resolve()
+          await this.#giveBack(ahead)
+          ahead = null
+          await this.#sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(this.#consecutiveErrors, 10)), false)
+        }
       }
-      if (!claimedFullBatch && !this.#nudged) await this.#sleep(this.#pollIntervalMs, true)
+    } finally {
+      await settling.catch((err: unknown) => this.#onRoundFailed(err))
+      await this.#giveBack(ahead)
     }
   }
 
-  /** One claim-publish-settle round; null when nothing was claimable. */
+  /** One claim-publish-settle round, nothing overlapped (publishAll); null when nothing was claimable. */
   async #relayBatch (): Promise<PublishOutcome | null> {
+    const batch = await this.#claim()
+    if (batch.rows.length === 0) return null
+    const outcome = await this.#publish(batch)
+    await this.#settle(outcome)
+    return outcome
+  }
+
+  async #claim (): Promise<ClaimedBatch> {
+    const claimedAt = performance.now()
     const rows = await claimBatch(this.#db, this.#table, { limit: this.#batchSize, owner: this.#id, leaseMs: this.#leaseMs })
-    if (rows.length === 0) return null
-    const outcome = await publishRows(rows, this.#bus, this.#catalog, { concurrency: this.#publishConcurrency, deadlineMs: this.#leaseMs })
-    // If settling fails (database gone), the leases run out and the rows go again: at least once.
+    return { rows, claimedAt }
+  }
+
+  /** Publishes a claimed batch within what is left of its lease (a batch claimed ahead waited for the one before). */
+  async #publish (batch: ClaimedBatch): Promise<PublishOutcome> {
+    const deadlineMs = Math.max(1, Math.floor(this.#leaseMs - (performance.now() - batch.claimedAt)))
+    return await publishRows(batch.rows, this.#bus, this.#catalog, { concurrency: this.#publishConcurrency, deadlineMs, leaseMs: this.#leaseMs })
+  }
+
+  /** Records what happened to each row. If it fails (database gone), the leases run out and the rows go again: at least once. */
+  async #settle (outcome: PublishOutcome): Promise<void> {
     await markPublished(this.#db, this.#table, outcome.published)
     for (const [error, ids] of outcome.failed) await markAttemptFailed(this.#db, this.#table, ids, error, this.#retry)
     for (const { id, reason } of outcome.unpublishable) await markUnpublishable(this.#db, this.#table, id, reason)
     await releaseRows(this.#db, this.#table, outcome.skipped)
     this.#record(outcome)
-    return outcome
+  }
+
+  /** Frees the rows of a batch claimed ahead and never started (stopping, or the broker is down). */
+  async #giveBack (ahead: Promise<ClaimedBatch> | null): Promise<void> {
+    if (ahead === null) return
+    try {
+      const { rows } = await ahead
+      await releaseRows(this.#db, this.#table, rows.map((row) => row.id))
+    } catch (err) {
+      // Their leases run out instead.
+      this.#logger.warn({ err }, 'OutboxProjector could not give back a batch it claimed ahead; its leases will run out')
+    }
   }
 
   #record (outcome: PublishOutcome): void {
@@ -268,6 +334,8 @@ function countFailed (outcome: PublishOutcome): number {
   return n
 }
 
-function claimedCount (outcome: PublishOutcome): number {
-  return outcome.published.length + countFailed(outcome) + outcome.unpublishable.length + outcome.skipped.length
+/** Marks a promise as handled now (it is awaited later): a rejection meanwhile must not crash the process. */
+function quiet<T> (promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  return promise
 }

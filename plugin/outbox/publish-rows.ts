@@ -26,10 +26,12 @@ export interface PublishRowsOptions {
   /** Rows being published at once. */
   concurrency: number
   /**
-   * The batch's time budget (its lease): a publish still unsettled then counts as a failed
-   * attempt, and rows not started are given back.
+   * The batch's time budget (what is left of its lease): a publish still unsettled then counts
+   * as a failed attempt, and rows not started are given back.
    */
   deadlineMs: number
+  /** The lease length, for the error message. */
+  leaseMs: number
 }
 
 export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus, catalog: EventCatalog, options: PublishRowsOptions): Promise<PublishOutcome> {
@@ -41,7 +43,7 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       expired = true
-      reject(new Error(`publish did not complete within the ${options.deadlineMs} ms lease`))
+      reject(new Error(`publish did not complete within the ${options.leaseMs} ms lease`))
     }, options.deadlineMs)
   })
   deadline.catch(() => {})

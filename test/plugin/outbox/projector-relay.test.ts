@@ -3,7 +3,10 @@ import { Outbox } from '../../../plugin/index.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'
 import { outboxFixture, publishedSeqByAccount } from '../../support/outbox-fixture.js'
-import { waitFor } from '../../support/wait.js'
+import { deferred, waitFor } from '../../support/wait.js'
+import { sql } from 'drizzle-orm'
+import { queryRows } from '../../../plugin/database/database.js'
+import { outbox as outboxTable } from '../../../plugin/index.js'
 
 for (const kind of DATABASE_KINDS) {
   t.test(`on ${kind}`, async (t) => {
@@ -75,3 +78,44 @@ t.test('three projectors on one table publish every row exactly once, each key i
   const expected = [0, 1, 2, 3, 4]
   for (const [account, seqs] of publishedSeqByAccount(f.bus)) t.same(seqs, expected, `${account} in order`)
 })
+
+for (const kind of DATABASE_KINDS) {
+  t.test(`batches overlap on ${kind}`, async (t) => {
+    t.test('while a full batch publishes, the next one is already claimed; both go out once', async (t) => {
+      const f = await outboxFixture(t, kind)
+      await f.outbox.transaction(async (_tx, events) => {
+        for (let n = 0; n < 25; n++) events.add(PingSent.create({ n }))
+      })
+      const inFlight = deferred()
+      const release = deferred()
+      f.bus.beforePublish = async () => {
+        inFlight.resolve()
+        await release.promise
+      }
+      const projector = f.projector({ batchSize: 10 })
+      await projector.start()
+      await inFlight.promise
+      const leased = async (): Promise<number> => (await queryRows<{ n: number }>(f.database.db, sql`
+        select count(*)::int as n from ${outboxTable} where status = 'pending' and locked_until > now()`))[0]!.n
+      await waitFor(async () => await leased() === 20, 'the second batch to be claimed while the first publishes')
+      t.equal(f.bus.published.length, 0, 'nothing published yet: only one batch publishes at a time')
+      release.resolve()
+      await waitFor(() => f.bus.published.length === 25, 'everything to be published')
+      t.same(f.bus.published.map((p) => (p.envelope.payload as { n: number }).n), Array.from({ length: 25 }, (_, n) => n), 'once each, in id order')
+      await waitFor(async () => (await f.statuses()).published === 25, 'every row to be marked')
+    })
+
+    t.test('keys stay in commit order when batches overlap, whatever the batch boundaries', async (t) => {
+      const f = await outboxFixture(t, kind)
+      // 5 keys x 12 events, committed round-robin: every batch of 7 cuts through every key.
+      await f.credit(['a', 'b', 'c', 'd', 'e'], 12)
+      // Publishes take a turn of the event loop, so that several of a batch are in flight together.
+      f.bus.beforePublish = async () => { await new Promise((resolve) => setImmediate(resolve)) }
+      const projector = f.projector({ batchSize: 7, publishConcurrency: 3 })
+      await projector.start()
+      await waitFor(() => f.bus.published.length === 60, 'all 60 events to be published', 20_000)
+      t.equal(new Set(f.bus.eventIds()).size, 60, 'none twice')
+      for (const [account, seqs] of publishedSeqByAccount(f.bus)) t.same(seqs, Array.from({ length: 12 }, (_, i) => i), `${account} in order`)
+    })
+  })
+}
