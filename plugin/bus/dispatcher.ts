@@ -4,6 +4,7 @@ import type { MessageCodec } from '../codec/codec.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import type { OutboxLogger } from '../logger.js'
+import { isDatabaseOutage } from '../database/database-errors.js'
 import { InvalidPayloadError } from '../errors.js'
 
 /** What a transport should do with a message after its handlers ran. */
@@ -30,7 +31,9 @@ const ack: Verdict = Object.freeze({ kind: 'ack' })
  * - an event type no handler of this subscription wants is acknowledged (several types may share
  *   a topic) and logged;
  * - a handler that throws makes the message retried, and dead-lettered once it has been
- *   redelivered `maxRedeliveries` times, with the error as the reason.
+ *   redelivered `maxRedeliveries` times, with the error as the reason;
+ * - except when it threw because the database is unreachable (isDatabaseOutage): that message
+ *   is retried for as long as the outage lasts, never dead-lettered.
  */
 export class Dispatcher {
   readonly #options: DispatcherOptions
@@ -64,6 +67,13 @@ export class Dispatcher {
       for (const handler of handlers) await handler(envelope, delivery)
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err))
+      if (isDatabaseOutage(error)) {
+        // Not the message's fault: retried until the database is back, however long that takes,
+        // never dead-lettered (as the projector keeps rows pending through a broker outage).
+        logger.warn({ err: error, eventType: envelope.eventType, eventId: envelope.eventId, subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
+          'Handler failed: the database is unreachable; the message will be redelivered, and not dead-lettered for it')
+        return { kind: 'retry', error }
+      }
       if (delivery.redeliveryCount >= maxRedeliveries) {
         return { kind: 'dead-letter', reason: `handler failed on delivery ${delivery.redeliveryCount + 1} of ${maxRedeliveries + 1}: ${error.message}`, envelope }
       }
