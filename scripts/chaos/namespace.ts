@@ -1,4 +1,7 @@
-import type { PulsarAdmin } from '../../plugin/index.js'
+import { defaultDeadLetterTopic, type PulsarAdmin } from '../../plugin/index.js'
+
+/** The run's subscription on the dead-letter topics. */
+const WATCHER = 'chaos-dead-letters'
 
 /**
  * A Pulsar namespace of the run's own (public/<name>), passed to the services as
@@ -41,17 +44,26 @@ export class ChaosNamespace {
   }
 
   /**
-   * Messages parked on dead-letter topics (`…-DLQ`). Read from the managed ledger's entry count,
-   * which survives a broker restart (the topic's msgInCounter does not).
+   * Subscribes the run to the dead-letter topics of the demo's subscriptions, from their first
+   * message: what is parked there is then counted by the subscription's backlog, which survives a
+   * broker restart (topic counters do not).
    */
+  async watchDeadLetters (): Promise<void> {
+    for (const topic of this.#deadLetterTopics()) await this.#admin.createSubscription(topic, WATCHER, 'Earliest')
+  }
+
+  /** Messages parked on the dead-letter topics since watchDeadLetters(). */
   async deadLettered (): Promise<number> {
-    const topics = (await this.#admin.listTopics()).filter((topic) => topic.endsWith('-DLQ'))
     let total = 0
-    for (const topic of topics) {
-      const path = topic.replace('persistent://', '/admin/v2/persistent/')
-      const stats = await this.#admin.request('GET', `${path}/internalStats`) as { numberOfEntries?: number }
-      total += stats.numberOfEntries ?? 0
+    for (const topic of this.#deadLetterTopics()) {
+      total += (await this.#admin.topicStats(topic)).subscriptions[WATCHER]?.msgBacklog ?? 0
     }
     return total
+  }
+
+  /** The demo's ordered subscriptions: inventory on order-events, order-service on inventory-events. */
+  #deadLetterTopics (): string[] {
+    return [['order-events', 'inventory'], ['inventory-events', 'order-service']]
+      .map(([topic, subscription]) => defaultDeadLetterTopic(`persistent://public/${this.name}/${topic!}`, subscription!))
   }
 }

@@ -51,6 +51,7 @@ async function main (): Promise<number> {
     const namespace = new ChaosNamespace(broker.admin(), `chaos-${runId}`)
     await namespace.create()
     cleanup.add(`delete namespace public/${namespace.name}`, async () => await namespace.delete())
+    await namespace.watchDeadLetters()
     const database = new ChaosDatabase(runId)
     cleanup.add(`drop database ${database.name}`, async () => await database.drop())
     await database.create()
