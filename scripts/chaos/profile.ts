@@ -74,5 +74,5 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     // Full: every fault costs an instance 10–25 s of starting again on this machine (a broker
     // restart 35–45 s more, and postgres-js crashes on most cuts), so 2000 orders go at 8.5/s
     // over 240 s, with one broker restart and the database faults apart from it.
-    : { ...common, name: 'full', orders: 2000, ordersPerSecond: 8.5, loadSeconds: 240, kills: 12, killsWithin: 1, brokerRestartsAt: [0.08], brokerStopTimeout: 30, connectionCuts: 2, databaseOutages: [{ at: 0.5, ms: 10_000 }], drainSeconds: 180 }
+    : { ...common, name: 'full', orders: 2000, ordersPerSecond: 8.5, loadSeconds: 240, kills: 12, killsWithin: 1, brokerRestartsAt: [0.08], brokerStopTimeout: 30, connectionCuts: 2, databaseOutages: [{ at: 0.5, ms: 20_000 }], drainSeconds: 180 }
 }
