@@ -55,6 +55,20 @@ for (const kind of DATABASE_KINDS) {
       t.equal((await queryRows(db, sql`select * from accounts`)).length, 0)
     })
 
+    t.test('rows are the same whether the INSERT is prepared (up to 32 events) or not (more)', async (t) => {
+      for (const count of [1, 2, 40]) {
+        await outbox.transaction(async (_tx, events) => {
+          for (let n = 0; n < count; n++) events.add(PingSent.create({ n }, n === 1 ? { headers: { traceparent: '00-t-s-01' } } : {}))
+        }, { correlationId: `batch-${count}` })
+      }
+      const stored = await queryRows<{ correlation_id: string, n: number, headers_is_sql_null: boolean, headers: unknown }>(db, sql`
+        select correlation_id, (payload->>'n')::int as n, headers is null as headers_is_sql_null, headers from ${outboxTable} order by id`)
+      t.equal(stored.length, 43)
+      t.same(stored.filter((r) => r.correlation_id === 'batch-40').map((r) => r.n), Array.from({ length: 40 }, (_, n) => n), 'all 40, in order')
+      t.ok(stored.every((r) => r.n === 1 ? !r.headers_is_sql_null : r.headers_is_sql_null), 'no headers is SQL NULL, not JSON null')
+      t.same(stored.filter((r) => r.n === 1).map((r) => r.headers), [{ traceparent: '00-t-s-01' }, { traceparent: '00-t-s-01' }])
+    })
+
     t.test('adding after the transaction ended is an error, not a lost event', async (t) => {
       let leaked: { add: (e: ReturnType<typeof PingSent.create>) => unknown } | null = null
       await outbox.transaction(async (_tx, events) => { leaked = events })
