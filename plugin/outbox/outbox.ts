@@ -1,3 +1,4 @@
+import { canPipelineCommit, handedToDriver } from './commit-pipeline.js'
 import { CommitSignal } from './commit-signal.js'
 import { readBacklog, readBlockedKeys, type BlockedKey, type OutboxBacklog } from './statements/backlog.js'
 import { insertOutboxRows } from './statements/insert-outbox-rows.js'
@@ -54,6 +55,7 @@ export class Outbox {
   readonly catalog: EventCatalog
   readonly signal: CommitSignal
   readonly #logger: OutboxLogger
+  readonly #pipelineCommit: boolean
 
   constructor (options: OutboxOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionsError('Outbox options must be an object')
@@ -64,15 +66,18 @@ export class Outbox {
     this.source = options.source
     this.catalog = options.catalog ?? new EventCatalog()
     this.#logger = options.logger ?? silentLogger
+    this.#pipelineCommit = canPipelineCommit(this.db)
     this.signal = new CommitSignal(this.db, options.notifyChannel ?? null, nonNegativeInteger('notifyCoalesceMs', options.notifyCoalesceMs, 5), this.#logger)
   }
 
   /**
    * Runs `work` in a database transaction; events added to the outbox it is handed are inserted
    * (one statement) when `work` returns, and commit or roll back with everything else it did.
+   * On postgres-js the INSERT goes out with the COMMIT, without a round trip of its own.
    */
   async transaction<T> (work: TransactionWork<T>, context: Partial<EmitContext> = {}): Promise<T> {
     let added = 0
+    let inserting: Promise<void> | null = null
     const result = await this.db.transaction(async (tx) => {
       const outbox = new TransactionOutbox({ ...context, source: this.source }, this.catalog)
       let value: T
@@ -81,10 +86,26 @@ export class Outbox {
       } finally {
         outbox.close()
       }
-      await insertOutboxRows(tx, this.table, outbox.entries)
       added = outbox.entries.length
+      if (added > 0 && this.#pipelineCommit) {
+        // Sent, not awaited: it travels with COMMIT. Its outcome is checked below.
+        const insert = insertOutboxRows(tx, this.table, outbox.entries)
+        let failedInProcess = false
+        insert.catch(() => { failedInProcess = true })
+        inserting = insert
+        await handedToDriver()
+        // Failed before it reached the database (a value that cannot be encoded): it must stop
+        // the COMMIT here, or the business change would commit without its events.
+        if (failedInProcess) await insert
+      } else {
+        await insertOutboxRows(tx, this.table, outbox.entries)
+      }
       return value
     })
+    // A failed INSERT aborted the transaction, and PostgreSQL answered the COMMIT behind it with
+    // a ROLLBACK, which is no error: the INSERT's own error is the only word of it. Nothing was
+    // written; say so.
+    if (inserting !== null) await inserting
     if (added > 0) this.signal.committed()
     return result
   }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { EventCatalog, Outbox, outbox as outboxTable } from '../../../plugin/index.js'
+import { Type } from '@sinclair/typebox'
+import { defineEvent, EventCatalog, Outbox, outbox as outboxTable } from '../../../plugin/index.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'
@@ -53,6 +54,51 @@ for (const kind of DATABASE_KINDS) {
       }), { code: 'OUTBOX_INVALID_PAYLOAD', message: /ledger\.AccountCredited.*\/account/ })
       t.equal((await rows()).length, 0)
       t.equal((await queryRows(db, sql`select * from accounts`)).length, 0)
+    })
+
+    t.test('an event INSERT the database refuses at commit rolls everything back and is reported', async (t) => {
+      // The INSERT travels with COMMIT on postgres-js: its failure must still surface, and the
+      // COMMIT behind it must have rolled back, not half-committed the business row.
+      await db.execute(sql`alter table ${outboxTable} add constraint refuse_negative_ping check (event_type <> 'test.PingSent' or (payload->>'n')::int >= 0)`)
+      t.teardown(async () => { await db.execute(sql`alter table ${outboxTable} drop constraint refuse_negative_ping`) })
+      let committed = 0
+      outbox.signal.onCommit(() => { committed++ })
+      const failing = outbox.transaction(async (tx, events) => {
+        await tx.execute(sql`insert into accounts values ('acc-9', 1)`)
+        events.add(PingSent.create({ n: -1 }))
+      })
+      const err = await failing.then(() => null, (e: unknown) => e as Error & { cause?: Error })
+      t.ok(err !== null, 'the transaction rejected')
+      t.match(`${err?.message ?? ''} ${err?.cause?.message ?? ''}`, /refuse_negative_ping/, 'with the database\'s reason')
+      t.equal((await rows()).length, 0, 'no event')
+      t.equal((await queryRows(db, sql`select * from accounts`)).length, 0, 'no business row')
+      t.equal(committed, 0, 'relays were not told of a commit that did not happen')
+    })
+
+    t.test('an event that cannot even be encoded for the INSERT rolls everything back and is reported', async (t) => {
+      // The schema lets a BigInt through; JSON cannot carry it. The INSERT fails before it is
+      // sent: the COMMIT behind it must not go out on its own.
+      const Anything = defineEvent('test.AnythingHappened', Type.Object({ value: Type.Unknown() }))
+      await t.rejects(outbox.transaction(async (tx, events) => {
+        await tx.execute(sql`insert into accounts values ('acc-10', 1)`)
+        events.add(Anything.create({ value: 10n }))
+      }), { message: /BigInt/ })
+      t.equal((await rows()).length, 0, 'no event')
+      t.equal((await queryRows(db, sql`select * from accounts`)).length, 0, 'no business row')
+    })
+
+    t.test('many transactions at once: each commits its own rows and events, or neither', async (t) => {
+      // Twice the pool: connections are reused while INSERTs travel with COMMITs.
+      const outcomes = await Promise.allSettled(Array.from({ length: 40 }, async (_, i) => await outbox.transaction(async (tx, events) => {
+        await tx.execute(sql`insert into accounts values (${`acc-${i}`}, ${i})`)
+        events.add(AccountCredited.create({ account: `acc-${i}`, seq: 0, amount: i }))
+        if (i % 2 === 1) throw new Error(`declined ${i}`)
+      })))
+      t.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 20)
+      const accounts = (await queryRows<{ id: string }>(db, sql`select id from accounts`)).map((r) => r.id).sort()
+      const keys = (await rows()).map((r) => r.partition_key as string).sort()
+      t.same(keys, accounts, 'an event for exactly each committed row')
+      t.same(accounts, Array.from({ length: 20 }, (_, i) => `acc-${i * 2}`).sort())
     })
 
     t.test('rows are the same whether the INSERT is prepared (up to 32 events) or not (more)', async (t) => {
