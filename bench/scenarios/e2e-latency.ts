@@ -1,0 +1,87 @@
+/**
+ * 3. End-to-end latency at fixed rates: the time from a transaction's commit to the subscriber's
+ * handler, through the projector and Pulsar (and through the in-memory bus for comparison).
+ * One process plays the service: it commits events at the rate, relays them (woken in process
+ * after each commit, the plugin's design) and handles them.
+ */
+import { EventCatalog, MemoryBus, Outbox, OutboxProjector, type MessageBus } from '../../plugin/index.js'
+import type { OutboxDatabase } from '../../plugin/database/database.js'
+import { benchPulsarBus, brokerUnavailable, deleteTopics } from '../support/broker.js'
+import { withBenchDatabase } from '../support/bench-database.js'
+import { commitAtRate, type RateRun } from '../support/rate-loop.js'
+import { warmProducer } from '../support/relay-timing.js'
+import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
+import { latencySummary } from '../support/stats.js'
+import { benchEvent, benchPayload, emptyOutbox, runId } from '../support/workload.js'
+
+/**
+ * Our relay at a fixed rate: an Outbox committing one event per transaction, a projector woken in
+ * process after each commit (the plugin's design), and a subscriber on `makeBus`'s bus.
+ */
+export async function ourRelayAtRate (db: OutboxDatabase, rate: number, seconds: number, makeBus: (catalog: EventCatalog) => MessageBus, topics: Set<string>): Promise<RateRun> {
+  const event = benchEvent(runId())
+  topics.add(event.topic)
+  const catalog = new EventCatalog([event])
+  const bus = makeBus(catalog)
+  const arrivedAt = new Map<string, number>()
+  await bus.subscribe(event, (envelope) => { if (!arrivedAt.has(envelope.eventId)) arrivedAt.set(envelope.eventId, performance.now()) }, { subscription: 'bench-e2e' })
+  await bus.start()
+  await warmProducer(bus, event)
+  const outbox = new Outbox({ db, source: 'bench', catalog })
+  const projector = new OutboxProjector({ db, bus, catalog, channel: null })
+  outbox.signal.onCommit(() => projector.nudge())
+  await projector.start()
+  try {
+    return await commitAtRate(rate, seconds, async (i) => {
+      const [envelope] = await outbox.transaction(async (_tx, events) => [events.add(event.create(benchPayload(i)))])
+      return envelope!.eventId
+    }, arrivedAt)
+  } finally {
+    await projector.stop()
+    await bus.stop()
+  }
+}
+
+type Variant = 'pulsar200' | 'memory200' | 'pulsar2000' | 'memory2000'
+
+async function e2eLatency (context: BenchContext): Promise<ScenarioResult> {
+  const seconds = context.quick ? 2 : 8
+  const rounds = context.quick ? 1 : 2
+  const unavailable = await brokerUnavailable()
+  const variants: Variant[] = unavailable === null ? ['pulsar200', 'memory200', 'pulsar2000', 'memory2000'] : ['memory200', 'memory2000']
+  const topics = new Set<string>()
+  return await withBenchDatabase(async (database) => {
+    const { db } = database.open(10)
+    try {
+      // Untimed: the first second of a fresh process and pool (JIT, connections) is not the relay's latency.
+      await ourRelayAtRate(db, 200, 1, (catalog) => new MemoryBus({ source: 'bench-e2e', catalog }), topics)
+      const runs = await interleave(variants, rounds, async (variant) => {
+        await emptyOutbox(db)
+        const rate = variant.endsWith('2000') ? 2000 : 200
+        const makeBus = (catalog: EventCatalog): MessageBus => variant.startsWith('pulsar')
+          ? benchPulsarBus('bench-e2e', { catalog, concurrency: 64 })
+          : new MemoryBus({ source: 'bench-e2e', catalog, concurrency: 64 })
+        const run = await ourRelayAtRate(db, rate, seconds, makeBus, topics)
+        const summary = latencySummary(run.latenciesMs)
+        context.log(`e2e ${variant}: ${run.received}/${run.sent} at ${Math.round(run.achievedRate)}/s, p50 ${summary.p50} p99 ${summary.p99} max ${summary.max} ms`)
+        return run
+      })
+      const figures: ScenarioResult = { seconds: seconds * rounds }
+      for (const variant of variants) {
+        const all = runs[variant]
+        const summary = latencySummary(all.flatMap((run) => run.latenciesMs))
+        figures[`${variant}P50Ms`] = summary.p50
+        figures[`${variant}P99Ms`] = summary.p99
+        figures[`${variant}MaxMs`] = summary.max
+        figures[`${variant}AchievedRate`] = Math.round(all.reduce((sum, run) => sum + run.achievedRate, 0) / all.length)
+        figures[`${variant}Lost`] = all.reduce((sum, run) => sum + run.sent - run.received, 0)
+      }
+      if (unavailable !== null) figures.skipped = `Pulsar figures: broker unavailable (${unavailable})`
+      return figures
+    } finally {
+      if (unavailable === null) await deleteTopics(topics)
+    }
+  })
+}
+
+export default { name: 'e2e-latency', run: e2eLatency } satisfies Scenario
