@@ -28,6 +28,8 @@ export class WorkerProcess {
     })
     this.child.stderr?.on('data', (chunk: Buffer) => { this.#stderr = (this.#stderr + chunk.toString()).slice(-4000) })
     this.child.on('message', (message: WorkerMessage) => this.#receive(message))
+    // A send racing the worker's own exit fails with EPIPE; its exit is reported through `exited`.
+    this.child.on('error', (err) => { this.#stderr += `\n(IPC: ${err.message})` })
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => {
       for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`worker ${worker} exited (${code}) while the runner waited for "${waiter.type}": ${this.#stderr.trim()}`))
       resolve(code)
@@ -39,7 +41,7 @@ export class WorkerProcess {
   }
 
   send (message: WorkerMessage): void {
-    this.child.send(message)
+    this.child.send(message, (err) => { if (err !== null) this.#stderr += `\n(send ${message.type}: ${err.message})` })
   }
 
   /** The next message of this type (or one already received and not yet taken). */
@@ -56,7 +58,7 @@ export class WorkerProcess {
   /** Asks the worker to stop, then kills it if it has not exited within `graceMs`. */
   async stop (graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    if (this.child.connected) this.child.send({ type: 'stop' })
+    if (this.child.connected) this.send({ type: 'stop' })
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
     await this.exited
     clearTimeout(timer)

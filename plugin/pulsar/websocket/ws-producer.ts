@@ -3,7 +3,7 @@ import { backoffDelay, type BackoffOptions } from '../backoff.js'
 import { sendFailure } from '../broker-errors.js'
 import type { OutgoingMessage, PulsarProducer } from '../driver.js'
 import { redactUrl } from '../service-url.js'
-import { closeSocket, keepAlive, openSocket, type SocketTarget } from './socket.js'
+import { closeSocket, corkUntilNextTick, keepAlive, openSocket, type SocketTarget } from './socket.js'
 import { SendWindow } from './send-window.js'
 import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
 import type { OutboxLogger } from '../../logger.js'
@@ -119,6 +119,7 @@ export class WebSocketProducer implements PulsarProducer {
       }, Math.max(1, this.#options.sendTimeoutMs - (Date.now() - started)))
       const settle = { resolve: (id: string) => { clearTimeout(timer); resolve(id) }, reject: (err: Error) => { clearTimeout(timer); reject(err) }, describe }
       this.#pending.set(context, settle)
+      corkUntilNextTick(socket)
       socket.send(JSON.stringify({ ...frame, context }), (err) => {
         if (err === undefined || err === null || this.#take(context) === undefined) return
         settle.reject(new PulsarConnectError(this.#where(), `writing to the socket failed: ${err.message}`))
