@@ -321,6 +321,9 @@ export class OutboxProjector {
   /** Sleeps until the time passes, the projector stops, or (when `wakeOnNudge`) a nudge arrives. */
   async #sleep (ms: number, wakeOnNudge: boolean): Promise<void> {
     if (this.#state !== 'running') return
+    // A nudge that came while the last settle finished (after the loop looked) is not lost:
+    // it used to cost a wait of the whole poll interval (the 1 s maxima of the e2e benchmark).
+    if (wakeOnNudge && this.#nudged) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms)
       function done (): void {

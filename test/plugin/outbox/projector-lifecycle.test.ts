@@ -14,6 +14,29 @@ function recordingLogger (): OutboxLogger & { lines: string[] } {
 
 for (const kind of DATABASE_KINDS) {
   t.test(`on ${kind}`, async (t) => {
+    t.test('a commit that lands while the last batch settles wakes the projector (no poll interval waited)', async (t) => {
+      const f = await outboxFixture(t, kind)
+      // Polling would take 60 s: only the wake-ups can relay these in time.
+      const projector = f.projector({ pollIntervalMs: 60_000 })
+      f.outbox.signal.onCommit(() => projector.nudge())
+      await projector.start()
+      const chain = 40
+      const commit = async (n: number): Promise<void> => {
+        await f.outbox.transaction(async (_tx, events) => { events.add(PingSent.create({ n })) })
+      }
+      // Each event commits the next while it is being published, so commits land at every point
+      // of the loop, among them while the batch before is being marked published.
+      f.bus.beforePublish = async (envelope) => {
+        const n = (envelope.payload as { n: number }).n
+        if (n + 1 < chain) void commit(n + 1)
+      }
+      const started = Date.now()
+      await commit(0)
+      await waitFor(() => f.bus.published.length === chain, `${chain} chained events relayed by wake-ups alone`, 20_000)
+      t.equal(f.bus.published.length, chain)
+      t.ok(Date.now() - started < 20_000, `relayed in ${Date.now() - started} ms`)
+    })
+
     t.test('stop() lets the batch in flight finish: nothing lost, nothing sent twice', async (t) => {
       const f = await outboxFixture(t, kind)
       await f.outbox.transaction(async (_tx, events) => {
