@@ -1,3 +1,4 @@
+import { abortableDelay } from '../abortable-delay.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
@@ -51,22 +52,8 @@ export async function consumeMessage (
     if (verdict.kind === 'dead-letter') return await settler.deadLetter(verdict.reason, verdict.envelope)
     if (!group.ordered || options.signal.aborted) return await settler.nack()
     const delay = Math.min(MAX_RETRY_DELAY_MS, options.retryDelayMs * 2 ** Math.min(redeliveryCount, 16))
-    const retried = await sleepUnlessAborted(delay, options.signal)
+    const retried = await abortableDelay(delay, options.signal)
     if (!retried) return await settler.nack()
     redeliveryCount++
   }
-}
-
-function sleepUnlessAborted (ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

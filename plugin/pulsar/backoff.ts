@@ -15,19 +15,3 @@ export function backoffDelay (attempt: number, options: BackoffOptions = DEFAULT
   const step = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(Math.max(attempt, 0), 30))
   return Math.round(step / 2 + random() * (step / 2))
 }
-
-/** Resolves after `ms`, or early (with false) when the signal aborts. */
-export function delay (ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws'
-import { backoffDelay, delay, type BackoffOptions } from '../backoff.js'
+import { abortableDelay } from '../../abortable-delay.js'
+import { backoffDelay, type BackoffOptions } from '../backoff.js'
 import type { PulsarConsumer, ReceivedMessage } from '../driver.js'
 import { closeSocket, keepAlive, openSocket, type SocketTarget } from './socket.js'
 import type { OutboxLogger } from '../../logger.js'
@@ -102,7 +103,7 @@ export class WebSocketConsumer implements PulsarConsumer {
   async #resubscribe (): Promise<void> {
     const { target, backoff, logger } = this.#options
     for (let attempt = 0; ; attempt++) {
-      if (!await delay(backoffDelay(attempt, backoff), this.#stopping.signal)) return
+      if (!await abortableDelay(backoffDelay(attempt, backoff), this.#stopping.signal)) return
       try {
         const socket = await openSocket(target, (socket) => this.#attach(socket))
         if (this.#stopping.signal.aborted) {
