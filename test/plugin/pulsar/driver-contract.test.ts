@@ -185,6 +185,14 @@ function contract (t: Test, make: MakeDriver): void {
     await Promise.all(received.map(async (m) => await consumer.ack(m)))
   })
 
+  t.test('a Key_Shared consumer on a subscription that is Shared is refused as busy, with the broker\'s reason', async (t) => {
+    const driver = await connected(t)
+    const topic = topicFor(brokerConfig, uniqueName('contract'))
+    const subscription = uniqueName('mixed')
+    await subscribe(driver, topic, { type: 'Shared', subscription })
+    await t.rejects(subscribe(driver, topic, { type: 'Key_Shared', subscription }), { code: 'PULSAR_SUBSCRIPTION_BUSY', message: new RegExp(`Subscription ${subscription} on .* is held by another consumer: .+`) })
+  })
+
   t.test('Failover and Exclusive subscriptions; a second Exclusive consumer is refused as busy', async (t) => {
     const driver = await connected(t)
     const topic = topicFor(brokerConfig, uniqueName('contract'))
