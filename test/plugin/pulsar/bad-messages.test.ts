@@ -3,7 +3,7 @@ import t from 'tap'
 import { createEnvelope } from '../../../plugin/index.js'
 import { waitFor } from '../../support/wait.js'
 import { admin, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
-import { envelopeOf, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
+import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from './mailbox.js'
 
 /**
@@ -41,12 +41,7 @@ t.test('an event of a type no handler knows is acknowledged and logged as unknow
 })
 
 t.test('random bytes and envelopes with missing or wrong fields are dead-lettered, each with its reason; the consumer keeps going', { skip }, async (t) => {
-  const source = uniqueName('svc')
-  const bus = await startedBus(t, { source })
-  const type = uniqueEventType()
-  const handled = new Mailbox<string>()
-  await bus.subscribe(type, (envelope) => handled.put(envelope.eventId))
-  const dlq = await rawReader(t, `${bus.topicFor(type)}-${source}-DLQ`)
+  const { bus, type, handled, dlq } = await handlingBusWithDeadLetterReader(t)
   // A well-formed envelope on the wire, from which each case below takes a field away or spoils one.
   const valid: Record<string, unknown> = {
     event_id: '01a217e1-dbed-72c0-a5ec-564116591b2a', event_type: type, occurred_at: '2025-11-04T10:00:00Z', source: 'elsewhere', version: '1.0', payload: {}

@@ -54,6 +54,21 @@ export async function rawReader (t: Test, topic: string): Promise<Mailbox<Receiv
   return mailbox
 }
 
+/**
+ * A started bus whose subscription (named after its source) collects the ids of the events of a
+ * fresh type it handles, and a reader of that subscription's dead-letter topic: where tests put
+ * bad messages on the topic and watch what is parked and what still gets through.
+ */
+export async function handlingBusWithDeadLetterReader (t: Test): Promise<{ bus: PulsarBus, source: string, type: string, handled: Mailbox<string>, dlq: Mailbox<ReceivedMessage> }> {
+  const source = uniqueName('svc')
+  const bus = await startedBus(t, { source })
+  const type = uniqueEventType()
+  const handled = new Mailbox<string>()
+  await bus.subscribe(type, (envelope) => handled.put(envelope.eventId))
+  const dlq = await rawReader(t, `${bus.topicFor(type)}-${source}-DLQ`)
+  return { bus, source, type, handled, dlq }
+}
+
 /** Publishes raw bytes onto a topic as a foreign producer would. */
 export async function publishRaw (t: Test, topic: string, bytes: Buffer, key: string | null = null): Promise<void> {
   const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 10, maxMessageSize: 5 << 20, logger: recordingLogger() })

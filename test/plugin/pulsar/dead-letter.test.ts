@@ -2,7 +2,7 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import { defineEvent, JsonCodec, type Delivery } from '../../../plugin/index.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
-import { envelopeOf, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
+import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from './mailbox.js'
 
 const skip = await brokerSkipReason()
@@ -37,12 +37,7 @@ t.test('a handler that always throws: redelivered up to the limit, then parked i
 })
 
 t.test('malformed bytes from a foreign producer are parked with the reason, and good messages keep flowing', { skip }, async (t) => {
-  const source = uniqueName('svc')
-  const bus = await startedBus(t, { source })
-  const type = uniqueEventType()
-  const handled = new Mailbox<string>()
-  await bus.subscribe(type, (envelope) => handled.put(envelope.eventId))
-  const dlq = await rawReader(t, `${bus.topicFor(type)}-${source}-DLQ`)
+  const { bus, source, type, handled, dlq } = await handlingBusWithDeadLetterReader(t)
 
   await publishRaw(t, bus.topicFor(type), Buffer.from('{"half": "a json'), 'junk-key')
   const good = envelopeOf(type, { ok: true })
