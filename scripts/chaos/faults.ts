@@ -1,3 +1,4 @@
+import { abortableDelay } from '../../plugin/abortable-delay.js'
 import type { ChaosBroker } from './broker.js'
 import { restartPostgresServer, type ChaosDatabase } from './database.js'
 import type { Random } from './random.js'
@@ -65,7 +66,8 @@ export class FaultInjector {
 
   async run (signal: AbortSignal): Promise<void> {
     const started = Date.now()
-    const at = (fraction: number): Promise<boolean> => sleepUntil(started + fraction * this.#plan.windowSeconds * 1000, signal)
+    // Waits for that point of the load window; false if the run was aborted first.
+    const at = (fraction: number): Promise<boolean> => abortableDelay(Math.max(0, started + fraction * this.#plan.windowSeconds * 1000 - Date.now()), signal)
     await Promise.all([this.#kills(at, signal), this.#brokerRestarts(at), this.#databaseFaults(at)])
   }
 
@@ -162,14 +164,4 @@ export class FaultInjector {
       await fault.run()
     }
   }
-}
-
-/** Sleeps until `time`; false if the run was aborted first. */
-function sleepUntil (time: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true) }, Math.max(0, time - Date.now()))
-    const onAbort = (): void => { clearTimeout(timer); resolve(false) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
