@@ -44,12 +44,6 @@ export async function fillOutbox (db: OutboxDatabase, event: EventDefinition, co
   await db.execute(sql`analyze ${outbox}`)
 }
 
-/** Rows still pending. */
-export async function pendingCount (db: OutboxDatabase): Promise<number> {
-  const rows = await db.execute(sql`select count(*)::int as n from ${outbox} where status = 'pending'`) as unknown as Array<{ n: number }>
-  return rows[0]?.n ?? 0
-}
-
 /** Empties the outbox (ids restart): every drain starts from the same fresh table, whatever ran before. */
 export async function emptyOutbox (db: OutboxDatabase): Promise<void> {
   await db.execute(sql`truncate ${outbox} restart identity`)
