@@ -44,6 +44,13 @@ loads() {
 [ -f "$package_dir/package.json" ] ||
   fail "node_modules/pulsar-client is not installed: run 'npm ci' (or 'npm install pulsar-client') first"
 mkdir -p "$cache"
+# One build at a time per cache: a second run (another checkout sharing .cache, a parallel CI
+# step) waits for the first and then finds its result.
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+  say "another build holds ${cache#"$root"/}/.lock; waiting for it"
+  flock 9
+fi
 package_version="$(node -p "require('$package_dir/package.json').version")"
 grep -q "CPP_CLIENT_VERSION=$cpp_version" "$package_dir/pulsar-client-cpp.txt" ||
   fail "pulsar-client $package_version is built against another C++ client than $cpp_version ($(cat "$package_dir/pulsar-client-cpp.txt" | tr '\n' ' ')); add that version's source to vendor/"
