@@ -113,7 +113,12 @@ for (const kind of DATABASE_KINDS) {
     t.test('an unusable correlation header is replaced by the request id', async (t) => {
       const response = await app.inject({ method: 'POST', url: '/notes', payload: { id: 3 }, headers: { 'x-correlation-id': 'has spaces and "quotes"' } })
       t.equal(response.statusCode, 201)
-      t.not(response.headers['x-correlation-id'], 'has spaces and "quotes"')
+      const echoed = response.headers['x-correlation-id']
+      t.type(echoed, 'string', 'a correlation id is echoed')
+      t.not(echoed, 'has spaces and "quotes"')
+      t.match(echoed, /^[A-Za-z0-9._:@/+=-]{1,200}$/, 'a sane one')
+      await waitFor(() => received.some((r) => r.n === 3), 'the event to be relayed', 5_000)
+      t.equal(received.find((r) => r.n === 3)?.correlationId, echoed, 'the event carries the id the response echoed')
     })
   })
 }

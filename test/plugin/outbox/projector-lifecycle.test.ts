@@ -64,8 +64,11 @@ for (const kind of DATABASE_KINDS) {
       const successor = f.projector()
       t.equal(await successor.publishAll(), 20)
       t.equal(new Set(f.bus.eventIds()).size, 30, 'all 30 exactly once')
+      const stopLines = (): number => logger.lines.filter((line) => line === 'OutboxProjector stopped').length
+      t.equal(stopLines(), 1, 'the first stop() logged its stop')
       await projector.stop()
-      t.pass('stop() is idempotent')
+      t.equal(projector.running, false)
+      t.equal(stopLines(), 1, 'a second stop() does nothing: no second stop, no error')
     })
   })
 }
@@ -92,7 +95,8 @@ t.test('a projector restarted under the same id frees its old leases at once', a
   const restarted = f.projector({ projectorId: 'pod-7:1:1', pollIntervalMs: 60_000 })
   await restarted.start()
   await waitFor(() => f.bus.published.length === 1, 'the restarted projector to relay its own leased row', 5_000)
-  t.pass('relayed without waiting out the hour-long lease')
+  t.same(await f.statuses(), { published: 1 }, 'relayed and marked without waiting out the hour-long lease')
+  t.equal(f.bus.published.length, 1)
 })
 
 t.test('a publish that hangs past the lease counts as a failed attempt; the row goes out again', async (t) => {

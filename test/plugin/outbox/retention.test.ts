@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { Inbox, MemoryBus, outbox as outboxTable, RetentionSweeper } from '../../../plugin/index.js'
+import { Inbox, MemoryBus, outbox as outboxTable, RetentionSweeper, type Outbox } from '../../../plugin/index.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { PingSent } from '../../support/events.js'
 import { outboxFixture } from '../../support/outbox-fixture.js'
+import { deferred, waitFor } from '../../support/wait.js'
 
 for (const kind of DATABASE_KINDS) {
   t.test(`on ${kind}`, async (t) => {
@@ -37,9 +38,28 @@ t.test('retention options are checked', async (t) => {
   const f = await outboxFixture(t, 'pglite')
   t.throws(() => new RetentionSweeper(f.outbox, null, { publishedMs: -1 }), { code: 'OUTBOX_INVALID_OPTIONS', message: /retention\.publishedMs/ })
   t.throws(() => new RetentionSweeper(f.outbox, null, { batchSize: 0 }), { message: /retention\.batchSize/ })
-  const sweeper = new RetentionSweeper(f.outbox, null, { intervalMs: 10 })
+})
+
+t.test('start is idempotent (one sweep at a time) and stop waits for the sweep in progress', async (t) => {
+  // An outbox whose purge blocks until released: a sweep is then in progress for as long as we like.
+  let purges = 0
+  const release = deferred<number>()
+  const blockingOutbox = { purgePublished: async () => { purges++; return await release.promise } } as unknown as Outbox
+  const sweeper = new RetentionSweeper(blockingOutbox, null, { intervalMs: 10 })
   sweeper.start()
   sweeper.start()
-  await sweeper.stop()
-  t.pass('start is idempotent and stop waits for a sweep in progress')
+  await waitFor(() => purges === 1, 'the first sweep to start')
+  // Two starts, many intervals: still one sweep running, none started beside it.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(purges, 1, 'one sweep at a time, however often start() was called')
+
+  let stopped = false
+  const stopping = sweeper.stop().then(() => { stopped = true })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(stopped, false, 'stop() waits while the sweep runs')
+  release.resolve(0)
+  await stopping
+  t.equal(stopped, true, 'and returns once it is done')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(purges, 1, 'no sweep after stop()')
 })
