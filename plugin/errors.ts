@@ -50,6 +50,17 @@ export const MalformedMessageError = createError(
   400
 )
 
+export const UnknownContentTypeError = createError(
+  'OUTBOX_UNKNOWN_CONTENT_TYPE',
+  'Cannot decode message: no codec of this bus reads content type %s (it reads %s). Add the codec that wrote it to the bus\'s codecs option; the message is dead-lettered, not retried',
+  400
+)
+export const SchemaIncompatibleError = createError(
+  'OUTBOX_SCHEMA_INCOMPATIBLE',
+  'Schema of %s is incompatible: %s',
+  400
+)
+
 // The outbox write path
 export const NoTransactionError = createError(
   'OUTBOX_NO_TRANSACTION',

@@ -3,6 +3,7 @@ import type { EventSelector, MessageBus, MessageHandler, PublishOptions, Subscri
 import { Dispatcher } from './dispatcher.js'
 import { SubscriptionRegistry, type SubscriptionGroup } from './subscription-registry.js'
 import type { MessageCodec } from '../codec/codec.js'
+import { Codecs } from '../codec/codecs.js'
 import { JsonCodec } from '../codec/json-codec.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { isEventName } from '../envelope/event-name.js'
@@ -15,7 +16,13 @@ import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
 export interface BusOptions {
   /** This service's name: stamped on envelopes and the default subscription name. */
   source: string
+  /** The codec this bus writes with; default JsonCodec. */
   codec?: MessageCodec
+  /**
+   * Codecs this bus also reads, besides its own: each message is decoded by the codec its content
+   * type names (JSON is always read). List the old codec here while a topic's producers move to a new one.
+   */
+  codecs?: MessageCodec[]
   /** Event definitions known to this process; subscribe() adds the ones it is given. */
   catalog?: EventCatalog
   logger?: OutboxLogger
@@ -43,12 +50,15 @@ export abstract class AbstractBus implements MessageBus {
   protected readonly options: ResolvedBusOptions
   protected readonly registry = new SubscriptionRegistry()
   protected readonly dispatcher: Dispatcher
+  /** The codec this bus writes with and the ones it reads, by content type. */
+  protected readonly codecs: Codecs
   #state: BusState = 'stopped'
   #stopping: AbortController = new AbortController()
 
   constructor (options: BusOptions) {
     this.options = resolveBusOptions(options)
-    this.dispatcher = new Dispatcher(this.options)
+    this.codecs = new Codecs(this.options.codec, this.options.codecs)
+    this.dispatcher = new Dispatcher({ ...this.options, codecs: this.codecs })
   }
 
   get started (): boolean {
@@ -97,7 +107,8 @@ export abstract class AbstractBus implements MessageBus {
   async publish (envelope: MessageEnvelope, options: PublishOptions = {}): Promise<void> {
     if (this.#state !== 'started') throw new BusNotStartedError(this.kind)
     const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
-    await this.send(topic, this.options.codec.encode(envelope), envelope)
+    const { bytes, contentType } = this.codecs.encode(envelope)
+    await this.send(topic, bytes, envelope, contentType)
   }
 
   subscribe<D extends EventDefinition<string, TSchema>> (event: D, handler: MessageHandler<any>, options?: SubscribeOptions): Promise<void>
@@ -133,8 +144,8 @@ export abstract class AbstractBus implements MessageBus {
   protected abstract openConsumer (group: SubscriptionGroup): Promise<void>
   /** Stops delivering, waits (up to drainTimeoutMs) for running handlers; unsettled messages stay with the transport. */
   protected abstract closeConsumer (group: SubscriptionGroup): Promise<void>
-  /** Sends encoded bytes to a topic; resolves when the transport has them durably. */
-  protected abstract send (topic: string, bytes: Buffer, envelope: MessageEnvelope): Promise<void>
+  /** Sends encoded bytes to a topic, with the content type that says how to decode them; resolves when the transport has them durably. */
+  protected abstract send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void>
 }
 
 export function resolveBusOptions (options: BusOptions): ResolvedBusOptions {
@@ -145,6 +156,7 @@ export function resolveBusOptions (options: BusOptions): ResolvedBusOptions {
   return {
     source: options.source,
     codec: options.codec ?? new JsonCodec(),
+    codecs: options.codecs ?? [],
     catalog: options.catalog ?? new EventCatalog(),
     logger: options.logger ?? silentLogger,
     maxRedeliveries: nonNegativeInteger('maxRedeliveries', options.maxRedeliveries, 5),

@@ -9,6 +9,8 @@ export interface IncomingMessage {
   readonly messageId: string
   readonly redeliveryCount: number
   readonly key: string | null
+  /** How the bytes are encoded (the message's content type); null or absent: JSON. */
+  readonly contentType?: string | null
 }
 
 /** How a transport settles a message: the three outcomes of a delivery. */
@@ -43,7 +45,7 @@ export async function consumeMessage (
 ): Promise<void> {
   let redeliveryCount = message.redeliveryCount
   for (;;) {
-    const verdict = await dispatcher.dispatch(group, message.bytes, {
+    const verdict = await dispatcher.dispatch(group, message.bytes, message.contentType ?? null, {
       subscription: group.subscription,
       redeliveryCount,
       messageId: message.messageId

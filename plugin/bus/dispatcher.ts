@@ -1,6 +1,6 @@
 import type { Delivery } from './bus.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
-import type { MessageCodec } from '../codec/codec.js'
+import type { Codecs } from '../codec/codecs.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import type { OutboxLogger } from '../logger.js'
@@ -14,7 +14,7 @@ export type Verdict =
   | { readonly kind: 'dead-letter', readonly reason: string, readonly envelope: MessageEnvelope | null }
 
 export interface DispatcherOptions {
-  codec: MessageCodec
+  codecs: Codecs
   catalog: EventCatalog
   logger: OutboxLogger
   /** Deliveries after the first before a failing message is dead-lettered. */
@@ -26,7 +26,7 @@ const ack: Verdict = Object.freeze({ kind: 'ack' })
 /**
  * Decodes a message and runs the handlers of its event type, then says what to do with it.
  * Transport-neutral: the in-memory and Pulsar buses share it, so they agree on every rule:
- * - bytes that do not decode, or a payload that fails its schema, are dead-lettered at once:
+ * - bytes that do not decode (by the codec their content type names), or a payload that fails its schema, are dead-lettered at once:
  *   redelivering them cannot help;
  * - an event type no handler of this subscription wants is acknowledged (several types may share
  *   a topic) and logged;
@@ -42,11 +42,11 @@ export class Dispatcher {
     this.#options = options
   }
 
-  async dispatch (group: SubscriptionGroup, bytes: Uint8Array, delivery: Delivery): Promise<Verdict> {
-    const { codec, catalog, logger, maxRedeliveries } = this.#options
+  async dispatch (group: SubscriptionGroup, bytes: Uint8Array, contentType: string | null, delivery: Delivery): Promise<Verdict> {
+    const { codecs, catalog, logger, maxRedeliveries } = this.#options
     let envelope: MessageEnvelope
     try {
-      envelope = codec.decode(bytes)
+      envelope = await codecs.decode(bytes, contentType)
     } catch (err) {
       return { kind: 'dead-letter', reason: (err as Error).message, envelope: null }
     }

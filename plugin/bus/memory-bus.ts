@@ -18,6 +18,8 @@ export interface DeadLetter {
   readonly key: string | null
   /** The decoded envelope, when the bytes decoded. */
   readonly envelope: MessageEnvelope | null
+  /** The content type the bytes were sent with. */
+  readonly contentType: string | null
 }
 
 export interface MemoryBusOptions extends BusOptions {}
@@ -81,7 +83,7 @@ export class MemoryBus extends AbstractBus {
         i++
         continue
       }
-      this.#enqueue(letter.topic, letter.bytes, letter.key)
+      this.#enqueue(letter.topic, letter.bytes, letter.key, letter.contentType)
       this.#deadLetters.splice(i, 1)
       moved++
     }
@@ -89,17 +91,17 @@ export class MemoryBus extends AbstractBus {
   }
 
   /** Puts raw bytes on a topic as a foreign producer would (for tests of malformed input). */
-  publishRaw (topic: string, bytes: Uint8Array, key: string | null = null): void {
+  publishRaw (topic: string, bytes: Uint8Array, key: string | null = null, contentType: string | null = null): void {
     if (!this.started) throw new BusNotStartedError(this.kind)
-    this.#enqueue(topic, bytes, key)
+    this.#enqueue(topic, bytes, key, contentType)
   }
 
   protected async connect (): Promise<void> {}
 
   protected async disconnect (): Promise<void> {}
 
-  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope): Promise<void> {
-    this.#enqueue(topic, bytes, envelope.partitionKey)
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void> {
+    this.#enqueue(topic, bytes, envelope.partitionKey, contentType)
   }
 
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
@@ -129,13 +131,13 @@ export class MemoryBus extends AbstractBus {
     await waitAtMost(consumer.queue.idle(), this.options.drainTimeoutMs)
   }
 
-  #enqueue (topic: string, bytes: Uint8Array, key: string | null): void {
+  #enqueue (topic: string, bytes: Uint8Array, key: string | null, contentType: string | null): void {
     const subscriptions = this.#topics.get(topic)
     // Like a broker without retention: a topic nobody subscribed to keeps nothing.
     if (subscriptions === undefined) return
     const messageId = `memory:${++this.#nextMessageId}`
     for (const subscription of subscriptions.values()) {
-      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key }
+      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key, contentType }
       subscription.inTransit++
       setImmediate(() => {
         subscription.inTransit--
@@ -175,7 +177,7 @@ export class MemoryBus extends AbstractBus {
         consumer.retryTimers.add(timer)
       },
       deadLetter: async (reason, envelope) => {
-        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope })
+        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope, contentType: message.contentType ?? null })
         this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
       }
     }, { retryDelayMs: this.options.retryDelayMs, signal: this.stopSignal })

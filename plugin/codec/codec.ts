@@ -2,9 +2,21 @@ import type { MessageEnvelope } from '../envelope/envelope.js'
 
 /** Turns envelopes into bytes for a transport and back. */
 export interface MessageCodec {
-  /** MIME type written into message properties so consumers can tell codecs apart. */
+  /**
+   * Media type this codec writes and reads, without parameters (`application/json`). Written into
+   * every message's content type, so that a consumer picks the codec that reads it.
+   */
   readonly contentType: string
   encode (envelope: MessageEnvelope): Buffer
-  /** Throws MalformedMessageError naming what is wrong; never returns a partial envelope. */
-  decode (bytes: Uint8Array): MessageEnvelope
+  /**
+   * The content type to write with this envelope's bytes, when the codec needs parameters to read
+   * them back (Avro: the writer schema's fingerprint). Default: `contentType`.
+   */
+  contentTypeOf? (envelope: MessageEnvelope): string
+  /**
+   * Throws MalformedMessageError naming what is wrong; never returns a partial envelope.
+   * `contentType` is the message's content type with its parameters, when it has one. A codec
+   * that must fetch a writer's schema first (Avro with a schema registry) returns a promise.
+   */
+  decode (bytes: Uint8Array, contentType?: string): MessageEnvelope | Promise<MessageEnvelope>
 }

@@ -1,6 +1,9 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { OutgoingMessage, ReceivedMessage } from './driver.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties } from './message-properties.js'
+import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from './message-properties.js'
+
+/** What a message without a content type is (ENVELOPE.md). */
+const JSON_CONTENT_TYPE = 'application/json'
 
 /** Chooses the dead-letter topic of a subscription; gets and may return fully qualified names or short names. */
 export type DeadLetterTopicName = (topic: string, subscription: string) => string
@@ -19,7 +22,6 @@ export interface DeadLetterFacts {
   readonly reason: string
   /** The decoded envelope, when the bytes decoded. */
   readonly envelope: MessageEnvelope | null
-  readonly contentType: string
 }
 
 /**
@@ -40,7 +42,8 @@ export function deadLetterMessage (facts: DeadLetterFacts): OutgoingMessage {
       [DEAD_LETTER_PROPERTY.originalMessageId]: message.id,
       [DEAD_LETTER_PROPERTY.subscription]: facts.subscription,
       [DEAD_LETTER_PROPERTY.redeliveryCount]: String(message.redeliveryCount),
-      ...(envelope === null ? {} : envelopeProperties(envelope, facts.contentType))
+      // The message's own content type stays: it says how its (untouched) bytes decode.
+      ...(envelope === null ? {} : envelopeProperties(envelope, message.properties[PROPERTY.contentType] ?? JSON_CONTENT_TYPE))
     }
   }
 }

@@ -5,6 +5,7 @@ import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { OutboxLogger } from '../logger.js'
 import type { PulsarConsumer, PulsarDriver, ReceivedMessage, SubscribeOptions } from './driver.js'
+import { PROPERTY } from './message-properties.js'
 
 export interface GroupConsumerOptions {
   readonly dispatcher: Dispatcher
@@ -80,7 +81,8 @@ export class GroupConsumer {
         bytes: message.bytes,
         messageId: message.id,
         redeliveryCount: message.redeliveryCount,
-        key: message.key
+        key: message.key,
+        contentType: message.properties[PROPERTY.contentType] ?? null
       }, {
         ack: async () => await consumer.ack(message),
         nack: async () => await consumer.nack(message),

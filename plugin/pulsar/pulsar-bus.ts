@@ -56,7 +56,8 @@ export class PulsarBus extends AbstractBus {
     if (options.sequenceId === undefined) return await super.publish(envelope, options)
     if (!this.started) throw new BusNotStartedError(this.kind)
     const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
-    await this.#sendTo(topic, this.options.codec.encode(envelope), envelope, sequenceNumber(options.sequenceId))
+    const { bytes, contentType } = this.codecs.encode(envelope)
+    await this.#sendTo(topic, bytes, envelope, contentType, sequenceNumber(options.sequenceId))
   }
 
   /**
@@ -111,8 +112,8 @@ export class PulsarBus extends AbstractBus {
     await driver?.close()
   }
 
-  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope): Promise<void> {
-    await this.#sendTo(topic, bytes, envelope, undefined)
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void> {
+    await this.#sendTo(topic, bytes, envelope, contentType, undefined)
   }
 
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
@@ -130,7 +131,7 @@ export class PulsarBus extends AbstractBus {
       deadLetter: async (message, reason, envelope) => {
         const deadLetterTopic = this.#qualified(this.#settings.deadLetterTopic(topic, group.subscription))
         const producer = await this.#producerCache().get(deadLetterTopic)
-        await producer.send(deadLetterMessage({ message, topic, subscription: group.subscription, reason, envelope, contentType: this.options.codec.contentType }))
+        await producer.send(deadLetterMessage({ message, topic, subscription: group.subscription, reason, envelope }))
       }
     })
     this.#consumers.set(group, consumer)
@@ -157,11 +158,11 @@ export class PulsarBus extends AbstractBus {
     await consumer.close()
   }
 
-  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, sequenceId: number | undefined): Promise<void> {
+  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, sequenceId: number | undefined): Promise<void> {
     const producer = await this.#producerCache().get(topicFor(this.config, topic))
     await producer.send({
       bytes,
-      properties: envelopeProperties(envelope, this.options.codec.contentType),
+      properties: envelopeProperties(envelope, contentType),
       key: envelope.partitionKey,
       ...(sequenceId === undefined ? {} : { sequenceId })
     })
