@@ -55,6 +55,11 @@ export const UnknownContentTypeError = createError(
   'Cannot decode message: no codec of this bus reads content type %s (it reads %s). Add the codec that wrote it to the bus\'s codecs option; the message is dead-lettered, not retried',
   400
 )
+export const AvroSchemaUnsupportedError = createError(
+  'OUTBOX_AVRO_SCHEMA_UNSUPPORTED',
+  'Cannot derive an Avro schema for %s: %s. Give its payload schema as Avro in AvroCodec\'s payloadSchemas option, or leave it out of the schema registry',
+  500
+)
 export const SchemaIncompatibleError = createError(
   'OUTBOX_SCHEMA_INCOMPATIBLE',
   'Schema of %s is incompatible: %s',
@@ -153,6 +158,11 @@ export const PulsarAdminError = createError(
 export const PulsarSubscriptionBusyError = createError(
   'PULSAR_SUBSCRIPTION_BUSY',
   'Subscription %s on %s is held by another consumer: %s. An Exclusive subscription takes one consumer (a Failover one takes more, one active); use Shared or Key_Shared for several instances, or another subscription name',
+  409
+)
+export const PulsarSchemaIncompatibleError = createError(
+  'PULSAR_SCHEMA_INCOMPATIBLE',
+  'Pulsar\'s schema registry refuses the schema of topic %s (compatibility strategy %s): %s. Make the change compatible (add payload fields with a default; a new event type on a JSON topic needs the BACKWARD strategy, or the Avro codec), or publish the change as a new event type',
   409
 )
 export const PulsarSendError = createError(

@@ -1,5 +1,7 @@
-import { describePulsarConfig, InvalidOptionsError, MemoryBus, PULSAR_ENV_VARIABLES, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
+import { describePulsarConfig, InvalidOptionsError, JsonCodec, MemoryBus, PULSAR_ENV_VARIABLES, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
+import { AvroCodec } from '../plugin/codec/avro/index.js'
 import { SERVICE_NAME } from './app.js'
+import { demoEvents } from './events.js'
 import type { ServiceConfig } from './config.js'
 
 export interface ServiceBus {
@@ -20,10 +22,15 @@ export const HANDLERS_PER_SUBSCRIPTION = 4
 
 /**
  * Pulsar when PULSAR_URL is set (the PULSAR_* variables configure it), else the in-memory bus.
+ * Events are written with OUTBOX_CODEC (Avro on Pulsar by default) and read in either codec; on
+ * Pulsar each topic's schema is registered in the broker's schema registry, so consumers in other
+ * languages read the demo's topics with typed schemas.
  * Failing handlers are retried after 200 ms, doubling, up to 5 redeliveries, then dead-lettered.
  */
 export function createBus (config: ServiceConfig, logger: OutboxLogger, env: NodeJS.ProcessEnv = process.env): ServiceBus {
-  const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5, concurrency: HANDLERS_PER_SUBSCRIPTION }
+  const json = new JsonCodec()
+  const codec = config.codec === 'avro' ? new AvroCodec({ events: demoEvents }) : json
+  const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5, concurrency: HANDLERS_PER_SUBSCRIPTION, codec, codecs: [json] }
   if (config.pulsarUrl === null) {
     // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
     const stray = PULSAR_ENV_VARIABLES.filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
@@ -33,5 +40,5 @@ export function createBus (config: ServiceConfig, logger: OutboxLogger, env: Nod
     return { bus: new MemoryBus(common), description: 'memory', embedded: true }
   }
   const pulsar = pulsarConfigFromEnv(env)
-  return { bus: new PulsarBus({ ...common, ...pulsar }), description: `pulsar (${describePulsarConfig(pulsar)})`, embedded: false }
+  return { bus: new PulsarBus({ ...common, ...pulsar, schemaRegistry: true }), description: `pulsar (${describePulsarConfig(pulsar)}, ${config.codec})`, embedded: false }
 }

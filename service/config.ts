@@ -25,6 +25,12 @@ export interface ServiceConfig {
    * (a request whose body never ends would otherwise hold it forever); default 30 s.
    */
   shutdownTimeoutMs: number
+  /**
+   * OUTBOX_CODEC: how events are written, `avro` or `json`; default avro on Pulsar (its topics
+   * then carry Avro schemas in the registry, which gain event types compatibly), json in memory.
+   * Either codec reads both.
+   */
+  codec: 'avro' | 'json'
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -40,7 +46,8 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     relay: readBoolean('RELAY', env.RELAY, true),
     outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
     outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
-    shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000
+    shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000,
+    codec: readCodec(env.OUTBOX_CODEC, nonEmpty(env.PULSAR_URL) === null ? 'json' : 'avro')
   }
 }
 
@@ -53,6 +60,12 @@ function readPort (value: string | undefined): number {
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`)
   return port
+}
+
+function readCodec (value: string | undefined, fallback: 'avro' | 'json'): 'avro' | 'json' {
+  const codec = nonEmpty(value)?.toLowerCase() ?? fallback
+  if (codec !== 'avro' && codec !== 'json') throw new InvalidOptionsError(`OUTBOX_CODEC must be avro or json, got ${JSON.stringify(value)}`)
+  return codec
 }
 
 function readLogLevel (value: string | undefined): string {

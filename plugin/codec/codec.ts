@@ -1,4 +1,12 @@
+import type { AvroRecordSchema } from './schema/payload-schema.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
+import type { EventCatalog } from '../events/event-catalog.js'
+
+/** A topic's schema as a schema registry holds it: its kind and its Avro record. */
+export interface TopicSchema {
+  readonly type: 'AVRO' | 'JSON'
+  readonly definition: AvroRecordSchema
+}
 
 /** Turns envelopes into bytes for a transport and back. */
 export interface MessageCodec {
@@ -19,4 +27,9 @@ export interface MessageCodec {
    * that must fetch a writer's schema first (Avro with a schema registry) returns a promise.
    */
   decode (bytes: Uint8Array, contentType?: string): MessageEnvelope | Promise<MessageEnvelope>
+  /**
+   * The schema of a topic's messages written by this codec, for a schema registry; undefined when
+   * the codec knows no event type of the topic. `catalog` holds the event definitions the bus knows.
+   */
+  registrySchema? (topic: string, catalog: EventCatalog): TopicSchema | undefined
 }

@@ -1,4 +1,7 @@
-import type { MessageCodec } from './codec.js'
+import type { MessageCodec, TopicSchema } from './codec.js'
+import { payloadSchemaOf, type AvroRecordSchema } from './schema/payload-schema.js'
+import { jsonTopicSchemaOf } from './schema/topic-schema.js'
+import type { EventCatalog } from '../events/event-catalog.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { assertEnvelopeFields } from '../envelope/envelope-fields.js'
 import { MalformedMessageError } from '../errors.js'
@@ -38,6 +41,15 @@ export class JsonCodec implements MessageCodec {
       payload: envelope.payload
     }
     return Buffer.from(JSON.stringify(wire, null, this.#indent))
+  }
+
+  /** The JSON document's shape for the registry: the envelope, with a union of the topic's payloads. */
+  registrySchema (topic: string, catalog: EventCatalog): TopicSchema | undefined {
+    const payloads = new Map<string, AvroRecordSchema>()
+    for (const definition of catalog.definitions()) {
+      if (definition.topic === topic) payloads.set(definition.type, payloadSchemaOf(definition.type, definition.schema))
+    }
+    return payloads.size === 0 ? undefined : { type: 'JSON', definition: jsonTopicSchemaOf(payloads) }
   }
 
   decode (bytes: Uint8Array): MessageEnvelope {

@@ -33,6 +33,11 @@ export class EventCatalog {
     return this.#byType.get(type)?.topic ?? type
   }
 
+  /** Every definition, in the order they were registered. */
+  definitions (): IterableIterator<EventDefinition<string, TSchema>> {
+    return this.#byType.values()
+  }
+
   get size (): number {
     return this.#byType.size
   }

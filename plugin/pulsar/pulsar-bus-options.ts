@@ -38,6 +38,12 @@ export interface PulsarBusOptions extends BusOptions, PulsarConfig {
   producerName?: string
   /** Reconnect delays of the websocket driver; default 100 ms doubling to 30 s. */
   reconnectBackoff?: BackoffOptions
+  /**
+   * Keep Pulsar's schema registry in step (default false): at start, check each known topic's
+   * schema (JSON or Avro, from the codec) for compatibility, failing start with
+   * PULSAR_SCHEMA_INCOMPATIBLE; on the first publish to a topic, register its schema.
+   */
+  schemaRegistry?: boolean
 }
 
 /** The transport options of PulsarBusOptions, checked and with their defaults. */
@@ -66,6 +72,7 @@ export function resolvePulsarBusSettings (options: PulsarBusOptions, concurrency
   const initialPosition = options.initialPosition ?? 'Earliest'
   if (initialPosition !== 'Earliest' && initialPosition !== 'Latest') throw new InvalidOptionsError(`initialPosition must be "Earliest" or "Latest", got ${JSON.stringify(initialPosition)}`)
   if (options.deadLetterTopic !== undefined && typeof options.deadLetterTopic !== 'function') throw new InvalidOptionsError('deadLetterTopic must be a function (topic, subscription) => topic name')
+  if (options.schemaRegistry !== undefined && typeof options.schemaRegistry !== 'boolean') throw new InvalidOptionsError(`schemaRegistry must be true or false, got ${JSON.stringify(options.schemaRegistry)}`)
   if (options.producerName !== undefined && (typeof options.producerName !== 'string' || !/^[\w.-]{1,100}$/.test(options.producerName))) {
     throw new InvalidOptionsError(`producerName must be 1 to 100 letters, digits, "_", "." or "-", got ${JSON.stringify(options.producerName)}`)
   }
@@ -74,6 +81,7 @@ export function resolvePulsarBusSettings (options: PulsarBusOptions, concurrency
     subscriptionType,
     initialPosition,
     deadLetterTopic: options.deadLetterTopic ?? defaultDeadLetterTopic,
+    schemaRegistry: options.schemaRegistry ?? false,
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 10_000),
     sendTimeoutMs: positiveInteger('sendTimeoutMs', options.sendTimeoutMs, 30_000),
     maxPendingMessages: positiveInteger('maxPendingMessages', options.maxPendingMessages, 1000),

@@ -12,6 +12,7 @@ import { GroupConsumer } from './group-consumer.js'
 import { envelopeProperties } from './message-properties.js'
 import { ProducerCache } from './producer-cache.js'
 import { resolvePulsarBusSettings, type PulsarBusOptions, type PulsarBusSettings, type PulsarPublishOptions } from './pulsar-bus-options.js'
+import { SchemaRegistry } from './schema-registry.js'
 import { selectDriver } from './select-driver.js'
 
 export type { PulsarBusOptions, PulsarPublishOptions } from './pulsar-bus-options.js'
@@ -30,6 +31,7 @@ export class PulsarBus extends AbstractBus {
   readonly #consumers = new Map<SubscriptionGroup, GroupConsumer>()
   #driver: PulsarDriver | null = null
   #producers: ProducerCache | null = null
+  #schemas: SchemaRegistry | null = null
 
   constructor (options: PulsarBusOptions) {
     super(options)
@@ -96,6 +98,11 @@ export class PulsarBus extends AbstractBus {
     })
     logger.info({ driver: this.#driver.name, pulsar: describePulsarConfig(this.config) }, `Pulsar bus connecting with the ${this.#driver.name} driver`)
     await this.#driver.connect()
+    if (settings.schemaRegistry) {
+      const { codec, catalog } = this.options
+      this.#schemas = new SchemaRegistry({ admin: this.admin(), config: this.config, codec, catalog, logger })
+      await this.#schemas.checkAll()
+    }
     const driver = this.#driver
     this.#producers = new ProducerCache(async (topic) => await driver.createProducer({
       topic,
@@ -160,6 +167,7 @@ export class PulsarBus extends AbstractBus {
 
   async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, sequenceId: number | undefined): Promise<void> {
     const producer = await this.#producerCache().get(topicFor(this.config, topic))
+    await this.#schemas?.ensureRegistered(topic)
     await producer.send({
       bytes,
       properties: envelopeProperties(envelope, contentType),

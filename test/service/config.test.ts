@@ -19,3 +19,10 @@ t.test('a lease or poll interval that is not a positive whole number is a clear 
   }
   t.throws(() => readServiceConfig({ OUTBOX_POLL_MS: '0' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /OUTBOX_POLL_MS must be a whole number/ })
 })
+
+t.test('OUTBOX_CODEC: avro on Pulsar and json in memory by default; anything but avro or json is refused', async (t) => {
+  t.equal(readServiceConfig({}).codec, 'json')
+  t.equal(readServiceConfig({ PULSAR_URL: 'pulsar://localhost:6650' }).codec, 'avro')
+  t.equal(readServiceConfig({ PULSAR_URL: 'pulsar://localhost:6650', OUTBOX_CODEC: 'JSON' }).codec, 'json')
+  t.throws(() => readServiceConfig({ OUTBOX_CODEC: 'xml' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /OUTBOX_CODEC must be avro or json, got "xml"/ })
+})

@@ -2,9 +2,9 @@ import type { TSchema } from '@sinclair/typebox'
 import avro from 'avsc'
 import { AvroUnknownEventError, AvroUnknownWriterSchemaError } from './avro-errors.js'
 import { avroFingerprint } from './fingerprint.js'
-import { fromAvroValue, payloadSchemaOf, type AvroRecordSchema } from './payload-schema.js'
-import { payloadField, topicSchemaOf } from './topic-schema.js'
-import type { MessageCodec } from '../codec.js'
+import { fromAvroValue, payloadSchemaOf, type AvroRecordSchema } from '../schema/payload-schema.js'
+import { payloadField, topicSchemaOf } from '../schema/topic-schema.js'
+import type { MessageCodec, TopicSchema } from '../codec.js'
 import { contentTypeParameters } from '../codecs.js'
 import type { MessageEnvelope } from '../../envelope/envelope.js'
 import { assertEnvelopeFields } from '../../envelope/envelope-fields.js'
@@ -72,6 +72,11 @@ export class AvroCodec implements MessageCodec {
   /** The Avro schema (JSON form) of a topic's messages: what the schema registry holds for it. */
   topicSchema (topic: string): AvroRecordSchema | undefined {
     return this.#topics.get(topic)?.schema
+  }
+
+  registrySchema (topic: string): TopicSchema | undefined {
+    const schema = this.topicSchema(topic)
+    return schema === undefined ? undefined : { type: 'AVRO', definition: schema }
   }
 
   /** Topics this codec has schemas for (short names). */

@@ -2,11 +2,6 @@ import createError from '@fastify/error'
 
 /** Errors of the Avro codec (the `fastify-outbox/avro` entry point). Match on `err.code`. */
 
-export const AvroSchemaUnsupportedError = createError(
-  'OUTBOX_AVRO_SCHEMA_UNSUPPORTED',
-  'Cannot derive an Avro schema for %s: %s. Give its payload schema as Avro in AvroCodec\'s payloadSchemas option',
-  500
-)
 export const AvroUnknownEventError = createError(
   'OUTBOX_AVRO_UNKNOWN_EVENT',
   'AvroCodec cannot encode %s: it has no schema for this event type. Add its definition to AvroCodec\'s events',

@@ -17,7 +17,8 @@ import org.apache.pulsar.client.api.SubscriptionType;
 
 /**
  * Reads --count messages from the given topics (from the earliest, on a subscription of its own),
- * decodes each by its content_type property, checks it against ENVELOPE.md and prints one JSON
+ * decodes each by its content_type property (Avro with the writer schema from Pulsar's schema
+ * registry), checks it against ENVELOPE.md and prints one JSON
  * line per message: the topic, key, properties and envelope. Exits 1 when a message breaks a
  * rule (each broken rule on stderr), 2 when fewer than --count messages arrived in time.
  *
@@ -33,7 +34,10 @@ public final class EnvelopeConsumer {
     long timeoutMs = Long.parseLong(options.getOrDefault("timeout-seconds", List.of("30")).get(0)) * 1000;
     if (topics.isEmpty()) throw new IllegalArgumentException("give at least one --topic");
 
-    Map<String, EnvelopeDecoder> decoders = Map.of("application/json", new JsonEnvelopeDecoder());
+    RegistrySchemas registry = new RegistrySchemas(single(options, "web-url"));
+    Map<String, EnvelopeDecoder> decoders = Map.of(
+        "application/json", new JsonEnvelopeDecoder(registry),
+        "application/avro", new AvroEnvelopeDecoder(registry));
     ObjectMapper json = new ObjectMapper();
     int broken = 0;
     int read = 0;

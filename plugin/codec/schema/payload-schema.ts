@@ -1,5 +1,5 @@
 import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox'
-import { AvroSchemaUnsupportedError } from './avro-errors.js'
+import { AvroSchemaUnsupportedError } from '../../errors.js'
 
 /** An Avro schema in its JSON form. */
 export type AvroSchema = string | AvroSchema[] | { readonly type: string, readonly [attribute: string]: unknown }
@@ -22,6 +22,7 @@ const avroName = /^[A-Za-z_][A-Za-z0-9_]*$/
  * has one), a property with a `default` keeps it, which is what lets an added field be read from
  * messages written before it existed. Anything else (Any, Intersect, Tuple, a union of records…)
  * has no faithful Avro form: AvroSchemaUnsupportedError, and the schema is given instead.
+ * (Pulsar describes JSON topics with Avro schemas too, so the JSON codec's registry schema uses this.)
  */
 export function payloadSchemaOf (eventType: string, schema: TSchema): AvroRecordSchema {
   const derived = toAvro(schema, eventType.replace(/-/g, '_'), eventType, 'payload')

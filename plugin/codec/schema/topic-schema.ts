@@ -48,3 +48,14 @@ export function topicSchemaOf (topic: string, payloads: ReadonlyMap<string, Avro
   }
   return { type: 'record', name: ENVELOPE_RECORD, fields }
 }
+
+/**
+ * The schema of a JSON topic, as Pulsar describes JSON (an Avro record of the document's shape):
+ * the envelope's fields and `payload`, a union of the payload records of the topic's event types.
+ * The JSON document carries the payload under `payload` (the guide's format), which only a union
+ * describes; adding an event type adds a branch, which is backward compatible only (ENVELOPE.md).
+ */
+export function jsonTopicSchemaOf (payloads: ReadonlyMap<string, AvroRecordSchema>): AvroRecordSchema {
+  const branches = [...payloads.keys()].sort().map((eventType) => payloads.get(eventType)!)
+  return { type: 'record', name: ENVELOPE_RECORD, fields: [...envelopeFields, { name: 'payload', type: branches }] }
+}
