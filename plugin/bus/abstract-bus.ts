@@ -107,8 +107,8 @@ export abstract class AbstractBus implements MessageBus {
   async publish (envelope: MessageEnvelope, options: PublishOptions = {}): Promise<void> {
     if (this.#state !== 'started') throw new BusNotStartedError(this.kind)
     const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
-    const { bytes, contentType } = this.codecs.encode(envelope)
-    await this.send(topic, bytes, envelope, contentType)
+    const { bytes, contentType, properties } = this.codecs.encode(envelope)
+    await this.send(topic, bytes, envelope, contentType, properties)
   }
 
   subscribe<D extends EventDefinition<string, TSchema>> (event: D, handler: MessageHandler<any>, options?: SubscribeOptions): Promise<void>
@@ -144,8 +144,11 @@ export abstract class AbstractBus implements MessageBus {
   protected abstract openConsumer (group: SubscriptionGroup): Promise<void>
   /** Stops delivering, waits (up to drainTimeoutMs) for running handlers; unsettled messages stay with the transport. */
   protected abstract closeConsumer (group: SubscriptionGroup): Promise<void>
-  /** Sends encoded bytes to a topic, with the content type that says how to decode them; resolves when the transport has them durably. */
-  protected abstract send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void>
+  /**
+   * Sends encoded bytes to a topic, with the content type that says how to decode them and the
+   * codec's own properties; resolves when the transport has them durably.
+   */
+  protected abstract send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, properties: Readonly<Record<string, string>>): Promise<void>
 }
 
 export function resolveBusOptions (options: BusOptions): ResolvedBusOptions {

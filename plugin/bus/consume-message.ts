@@ -11,6 +11,8 @@ export interface IncomingMessage {
   readonly key: string | null
   /** How the bytes are encoded (the message's content type); null or absent: JSON. */
   readonly contentType?: string | null
+  /** The transport's properties of the message, when it has any. */
+  readonly properties?: Readonly<Record<string, string>>
 }
 
 /** How a transport settles a message: the three outcomes of a delivery. */
@@ -45,7 +47,7 @@ export async function consumeMessage (
 ): Promise<void> {
   let redeliveryCount = message.redeliveryCount
   for (;;) {
-    const verdict = await dispatcher.dispatch(group, message.bytes, message.contentType ?? null, {
+    const verdict = await dispatcher.dispatch(group, message.bytes, message.contentType ?? null, message.properties ?? {}, {
       subscription: group.subscription,
       redeliveryCount,
       messageId: message.messageId

@@ -42,11 +42,11 @@ export class Dispatcher {
     this.#options = options
   }
 
-  async dispatch (group: SubscriptionGroup, bytes: Uint8Array, contentType: string | null, delivery: Delivery): Promise<Verdict> {
+  async dispatch (group: SubscriptionGroup, bytes: Uint8Array, contentType: string | null, properties: Readonly<Record<string, string>>, delivery: Delivery): Promise<Verdict> {
     const { codecs, catalog, logger, maxRedeliveries } = this.#options
     let envelope: MessageEnvelope
     try {
-      envelope = await codecs.decode(bytes, contentType)
+      envelope = await codecs.decode(bytes, contentType, properties)
     } catch (err) {
       return { kind: 'dead-letter', reason: (err as Error).message, envelope: null }
     }

@@ -20,6 +20,8 @@ export interface DeadLetter {
   readonly envelope: MessageEnvelope | null
   /** The content type the bytes were sent with. */
   readonly contentType: string | null
+  /** The codec's properties the bytes were sent with. */
+  readonly properties: Readonly<Record<string, string>>
 }
 
 export interface MemoryBusOptions extends BusOptions {}
@@ -83,7 +85,7 @@ export class MemoryBus extends AbstractBus {
         i++
         continue
       }
-      this.#enqueue(letter.topic, letter.bytes, letter.key, letter.contentType)
+      this.#enqueue(letter.topic, letter.bytes, letter.key, letter.contentType, letter.properties)
       this.#deadLetters.splice(i, 1)
       moved++
     }
@@ -91,17 +93,17 @@ export class MemoryBus extends AbstractBus {
   }
 
   /** Puts raw bytes on a topic as a foreign producer would (for tests of malformed input). */
-  publishRaw (topic: string, bytes: Uint8Array, key: string | null = null, contentType: string | null = null): void {
+  publishRaw (topic: string, bytes: Uint8Array, key: string | null = null, contentType: string | null = null, properties: Record<string, string> = {}): void {
     if (!this.started) throw new BusNotStartedError(this.kind)
-    this.#enqueue(topic, bytes, key, contentType)
+    this.#enqueue(topic, bytes, key, contentType, properties)
   }
 
   protected async connect (): Promise<void> {}
 
   protected async disconnect (): Promise<void> {}
 
-  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void> {
-    this.#enqueue(topic, bytes, envelope.partitionKey, contentType)
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, properties: Readonly<Record<string, string>>): Promise<void> {
+    this.#enqueue(topic, bytes, envelope.partitionKey, contentType, properties)
   }
 
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
@@ -131,13 +133,13 @@ export class MemoryBus extends AbstractBus {
     await waitAtMost(consumer.queue.idle(), this.options.drainTimeoutMs)
   }
 
-  #enqueue (topic: string, bytes: Uint8Array, key: string | null, contentType: string | null): void {
+  #enqueue (topic: string, bytes: Uint8Array, key: string | null, contentType: string | null, properties: Readonly<Record<string, string>>): void {
     const subscriptions = this.#topics.get(topic)
     // Like a broker without retention: a topic nobody subscribed to keeps nothing.
     if (subscriptions === undefined) return
     const messageId = `memory:${++this.#nextMessageId}`
     for (const subscription of subscriptions.values()) {
-      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key, contentType }
+      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key, contentType, properties }
       subscription.inTransit++
       setImmediate(() => {
         subscription.inTransit--
@@ -177,7 +179,7 @@ export class MemoryBus extends AbstractBus {
         consumer.retryTimers.add(timer)
       },
       deadLetter: async (reason, envelope) => {
-        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope, contentType: message.contentType ?? null })
+        this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope, contentType: message.contentType ?? null, properties: message.properties ?? {} })
         this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
       }
     }, { retryDelayMs: this.options.retryDelayMs, signal: this.stopSignal })

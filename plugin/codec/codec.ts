@@ -22,11 +22,22 @@ export interface MessageCodec {
    */
   contentTypeOf? (envelope: MessageEnvelope): string
   /**
+   * Transport properties (Pulsar message properties) this codec writes with the bytes, on top of
+   * the envelope's own (CloudEvents binary mode: its `ce_` attributes).
+   */
+  propertiesOf? (envelope: MessageEnvelope): Record<string, string>
+  /**
+   * True when a message is this codec's by its properties rather than its content type
+   * (CloudEvents binary mode: `ce_specversion`); asked before the content type.
+   */
+  claims? (properties: Readonly<Record<string, string>>): boolean
+  /**
    * Throws MalformedMessageError naming what is wrong; never returns a partial envelope.
-   * `contentType` is the message's content type with its parameters, when it has one. A codec
+   * `contentType` is the message's content type with its parameters, when it has one, and
+   * `properties` its transport properties. A codec
    * that must fetch a writer's schema first (Avro with a schema registry) returns a promise.
    */
-  decode (bytes: Uint8Array, contentType?: string): MessageEnvelope | Promise<MessageEnvelope>
+  decode (bytes: Uint8Array, contentType?: string, properties?: Readonly<Record<string, string>>): MessageEnvelope | Promise<MessageEnvelope>
   /**
    * The schema of a topic's messages written by this codec, for a schema registry; undefined when
    * the codec knows no event type of the topic. `catalog` holds the event definitions the bus knows.

@@ -3,11 +3,14 @@ import { JsonCodec } from './json-codec.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { InvalidOptionsError, UnknownContentTypeError } from '../errors.js'
 
-/** A message's bytes and the content type to send with them. */
+/** A message's bytes, the content type to send with them, and the codec's own properties. */
 export interface EncodedEnvelope {
   readonly bytes: Buffer
   readonly contentType: string
+  readonly properties: Readonly<Record<string, string>>
 }
+
+const noProperties: Readonly<Record<string, string>> = Object.freeze({})
 
 /**
  * The codec a bus writes with, and every codec it reads, by media type: a message is decoded by
@@ -18,6 +21,7 @@ export interface EncodedEnvelope {
 export class Codecs {
   readonly writer: MessageCodec
   readonly #byMediaType = new Map<string, MessageCodec>()
+  readonly #claimants: MessageCodec[]
 
   constructor (writer: MessageCodec, readers: readonly MessageCodec[] = []) {
     this.writer = writer
@@ -29,19 +33,26 @@ export class Codecs {
       if (!this.#byMediaType.has(mediaType)) this.#byMediaType.set(mediaType, codec)
     }
     if (!this.#byMediaType.has('application/json')) this.#byMediaType.set('application/json', new JsonCodec())
+    this.#claimants = [writer, ...readers].filter((codec) => typeof codec.claims === 'function')
   }
 
   encode (envelope: MessageEnvelope): EncodedEnvelope {
     const bytes = this.writer.encode(envelope)
-    return { bytes, contentType: this.writer.contentTypeOf?.(envelope) ?? this.writer.contentType }
+    return {
+      bytes,
+      contentType: this.writer.contentTypeOf?.(envelope) ?? this.writer.contentType,
+      properties: this.writer.propertiesOf?.(envelope) ?? noProperties
+    }
   }
 
   /** Decodes by the message's content type; UnknownContentTypeError when no codec here reads it. */
-  async decode (bytes: Uint8Array, contentType: string | null | undefined): Promise<MessageEnvelope> {
+  async decode (bytes: Uint8Array, contentType: string | null | undefined, properties: Readonly<Record<string, string>> = noProperties): Promise<MessageEnvelope> {
     const given = contentType ?? undefined
+    const claimant = this.#claimants.find((codec) => codec.claims!(properties))
+    if (claimant !== undefined) return await claimant.decode(bytes, given, properties)
     const codec = this.#byMediaType.get(given === undefined ? 'application/json' : mediaTypeOf(given))
     if (codec === undefined) throw new UnknownContentTypeError(JSON.stringify(given), [...this.#byMediaType.keys()].join(', '))
-    return await codec.decode(bytes, given)
+    return await codec.decode(bytes, given, properties)
   }
 }
 

@@ -82,7 +82,8 @@ export class GroupConsumer {
         messageId: message.id,
         redeliveryCount: message.redeliveryCount,
         key: message.key,
-        contentType: message.properties[PROPERTY.contentType] ?? null
+        contentType: message.properties[PROPERTY.contentType] ?? null,
+        properties: message.properties
       }, {
         ack: async () => await consumer.ack(message),
         nack: async () => await consumer.nack(message),

@@ -58,8 +58,8 @@ export class PulsarBus extends AbstractBus {
     if (options.sequenceId === undefined) return await super.publish(envelope, options)
     if (!this.started) throw new BusNotStartedError(this.kind)
     const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
-    const { bytes, contentType } = this.codecs.encode(envelope)
-    await this.#sendTo(topic, bytes, envelope, contentType, sequenceNumber(options.sequenceId))
+    const { bytes, contentType, properties } = this.codecs.encode(envelope)
+    await this.#sendTo(topic, bytes, envelope, contentType, properties, sequenceNumber(options.sequenceId))
   }
 
   /**
@@ -119,8 +119,8 @@ export class PulsarBus extends AbstractBus {
     await driver?.close()
   }
 
-  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string): Promise<void> {
-    await this.#sendTo(topic, bytes, envelope, contentType, undefined)
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, properties: Readonly<Record<string, string>>): Promise<void> {
+    await this.#sendTo(topic, bytes, envelope, contentType, properties, undefined)
   }
 
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
@@ -165,12 +165,12 @@ export class PulsarBus extends AbstractBus {
     await consumer.close()
   }
 
-  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, sequenceId: number | undefined): Promise<void> {
+  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, codecProperties: Readonly<Record<string, string>>, sequenceId: number | undefined): Promise<void> {
     const producer = await this.#producerCache().get(topicFor(this.config, topic))
     await this.#schemas?.ensureRegistered(topic)
     await producer.send({
       bytes,
-      properties: envelopeProperties(envelope, contentType),
+      properties: { ...envelopeProperties(envelope, contentType), ...codecProperties },
       key: envelope.partitionKey,
       ...(sequenceId === undefined ? {} : { sequenceId })
     })
