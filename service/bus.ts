@@ -33,12 +33,12 @@ export function createBus (config: ServiceConfig, logger: OutboxLogger, env: Nod
   const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5, concurrency: HANDLERS_PER_SUBSCRIPTION, codec, codecs: [json] }
   if (config.pulsarUrl === null) {
     // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
-    const stray = PULSAR_ENV_VARIABLES.filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
+    const stray = [...PULSAR_ENV_VARIABLES, 'PULSAR_DRIVER'].filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
     if (stray.length > 0) {
       throw new InvalidOptionsError(`${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but PULSAR_URL is not, so the in-memory bus would run and ignore ${stray.length === 1 ? 'it' : 'them'}: set PULSAR_URL (e.g. pulsar://localhost:6650) to use Pulsar, or unset ${stray.join(', ')}`)
     }
     return { bus: new MemoryBus(common), description: 'memory', embedded: true }
   }
   const pulsar = pulsarConfigFromEnv(env)
-  return { bus: new PulsarBus({ ...common, ...pulsar, schemaRegistry: true }), description: `pulsar (${describePulsarConfig(pulsar)}, ${config.codec})`, embedded: false }
+  return { bus: new PulsarBus({ ...common, ...pulsar, schemaRegistry: true, driver: config.pulsarDriver }), description: `pulsar (${describePulsarConfig(pulsar)}, ${config.codec})`, embedded: false }
 }

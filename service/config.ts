@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../plugin/index.js'
+import { InvalidOptionsError, type DriverChoice } from '../plugin/index.js'
 
 /** The demo's settings, from the environment. */
 export interface ServiceConfig {
@@ -10,6 +10,11 @@ export interface ServiceConfig {
   pgliteDataDir: string | null
   /** pulsar://... or null for the in-memory bus. */
   pulsarUrl: string | null
+  /**
+   * PULSAR_DRIVER: 'native' (the pulsar-client addon), 'websocket' (pure TypeScript), or 'auto'
+   * (native when its addon loads); default 'auto'.
+   */
+  pulsarDriver: DriverChoice
   logLevel: string
   /** Run the outbox projector in this process (RELAY=false for a write-only instance). */
   relay: boolean
@@ -33,6 +38,8 @@ export interface ServiceConfig {
   codec: 'avro' | 'json'
 }
 
+const PULSAR_DRIVERS: readonly DriverChoice[] = ['auto', 'native', 'websocket']
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -42,6 +49,7 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     databaseUrl: nonEmpty(env.DATABASE_URL),
     pgliteDataDir: nonEmpty(env.PGLITE_DATA_DIR),
     pulsarUrl: nonEmpty(env.PULSAR_URL),
+    pulsarDriver: readPulsarDriver(env.PULSAR_DRIVER),
     logLevel: readLogLevel(env.LOG_LEVEL),
     relay: readBoolean('RELAY', env.RELAY, true),
     outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
@@ -66,6 +74,12 @@ function readCodec (value: string | undefined, fallback: 'avro' | 'json'): 'avro
   const codec = nonEmpty(value)?.toLowerCase() ?? fallback
   if (codec !== 'avro' && codec !== 'json') throw new InvalidOptionsError(`OUTBOX_CODEC must be avro or json, got ${JSON.stringify(value)}`)
   return codec
+}
+
+function readPulsarDriver (value: string | undefined): DriverChoice {
+  const driver = PULSAR_DRIVERS.find((name) => name === (nonEmpty(value) ?? 'auto'))
+  if (driver === undefined) throw new InvalidOptionsError(`PULSAR_DRIVER must be one of ${PULSAR_DRIVERS.join(', ')}, got ${JSON.stringify(value)}`)
+  return driver
 }
 
 function readLogLevel (value: string | undefined): string {

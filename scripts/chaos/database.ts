@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
 import { seedStock } from '../../service/seed.js'
+import { POSITION_TRIGGER_SQL } from './positions.js'
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
@@ -26,7 +27,8 @@ export class ChaosDatabase {
     this.url = url.toString()
   }
 
-  async create (): Promise<void> {
+  /** Creates, migrates and seeds the database, then adds what only the run uses (installRunTables). */
+  async create (options: { breakInbox: boolean }): Promise<void> {
     await withAdmin(async (sql) => { await sql.unsafe(`create database ${this.name}`) })
     this.#created = true
     const handle = openPostgres({ url: this.url, max: 2, applicationName: 'chaos-setup' })
@@ -36,6 +38,7 @@ export class ChaosDatabase {
     } finally {
       await handle.close()
     }
+    await installRunTables(this.url, options)
   }
 
   /** Terminates the service's connections to this database; resolves with how many. */
@@ -70,6 +73,30 @@ export class ChaosDatabase {
     if (!this.#created) return
     await withAdmin(async (sql) => { await sql.unsafe(`drop database if exists ${this.name} with (force)`) })
     this.#created = false
+  }
+}
+
+/**
+ * What only the run uses, in a migrated database: the ledger consumer's table
+ * (instance/ledger-consumer.ts) and the trigger that stamps each outbox row with its key's
+ * position (positions.ts). `breakInbox` (the mutation run) drops the inbox's primary key: every
+ * redelivery then looks new and is applied again.
+ */
+export async function installRunTables (url: string, options: { breakInbox: boolean }): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'chaos-setup' } })
+  try {
+    // No unique key on purpose: only the inbox keeps an event from being appended twice.
+    await sql.unsafe(`create table chaos_ledger (
+      id bigserial primary key, event_id text not null, event_type text not null, partition_key text,
+      position int, instance text not null, pid int not null, applied_at timestamptz not null default clock_timestamp())`)
+    await sql.unsafe(POSITION_TRIGGER_SQL)
+    if (options.breakInbox) {
+      const [key] = await sql<Array<{ name: string }>>`select conname as name from pg_constraint where conrelid = 'inbox'::regclass and contype = 'p'`
+      if (key === undefined) throw new Error('--break-inbox: the inbox table has no primary key to drop')
+      await sql.unsafe(`alter table inbox drop constraint ${key.name}`)
+    }
+  } finally {
+    await sql.end({ timeout: 5 })
   }
 }
 

@@ -3,13 +3,16 @@ import type { ChaosBroker } from './broker.js'
 import { restartPostgresServer, type ChaosDatabase } from './database.js'
 import type { Random } from './random.js'
 import type { ServiceInstance } from './services.js'
+import type { FaultPoint } from './instance/fault-points.js'
+import type { KillPlan } from './profile.js'
 
 export interface FaultPlan {
   /** The faults are spread over this many seconds from the start of the load. */
   readonly windowSeconds: number
-  readonly kills: number
-  /** The kills fall in the first this-much of the window (1: all of it). */
-  readonly killsWithin: number
+  /** The kills, in order (kill -9 or at a fault point). */
+  readonly kills: readonly KillPlan[]
+  /** What an armed fault point holds at most (publishes, deliveries) and how long. */
+  readonly faultPointHold: { readonly relay: number, readonly consumer: number, readonly ms: number }
   /** When to restart the broker, as fractions of the window (one restart each). */
   readonly brokerRestartsAt: readonly number[]
   readonly connectionCuts: number
@@ -22,9 +25,16 @@ export interface FaultPlan {
 }
 
 export interface FaultTally {
+  /** Instances killed, whichever way. */
   kills: number
   /** Kills of an instance that was still starting (e.g. waiting for the broker to come back). */
   killsWhileStarting: number
+  /** Kills at an armed fault point, by point, that fired (the process reached the point). */
+  faultPointKills: Record<FaultPoint, number>
+  /** Fault points armed that saw no traffic in time: the instance was killed with kill -9 instead. */
+  faultPointsUnfired: number
+  /** Planned kills that found no instance to kill before the run's faults ended. */
+  killsSkipped: number
   brokerRestarts: number
   brokerRestartSeconds: number[]
   connectionCuts: number
@@ -42,30 +52,56 @@ export interface FaultTargets {
   readonly say: (line: string) => void
 }
 
-/** How long a kill waits for a serving instance before it takes one still starting. */
+/** How long a kill -9 waits for a serving instance before it takes one still starting. */
 const KILL_WAIT_FOR_SERVING_MS = 8000
+/** How long an armed fault point may wait for traffic before its instance is killed anyway. */
+const FAULT_POINT_TIMEOUT_MS = 15_000
+
+export function blankTally (): FaultTally {
+  return {
+    kills: 0,
+    killsWhileStarting: 0,
+    faultPointKills: { 'relay-after-publish': 0, 'consumer-before-ack': 0 },
+    faultPointsUnfired: 0,
+    killsSkipped: 0,
+    brokerRestarts: 0,
+    brokerRestartSeconds: [],
+    connectionCuts: 0,
+    databaseOutages: 0,
+    backendsCut: 0,
+    pgRestarts: 0
+  }
+}
 
 /**
  * Injects the faults while the load runs, on three timelines at once (a broker restart takes
  * 20–45 s here, and kills go on meanwhile):
- * - kill -9 of a random running instance at random moments, never the last one standing, and
- *   its restart after a short pause;
+ * - kills, one after another, never of the last instance standing, each followed by the
+ *   instance's restart after a short pause: kill -9 of a random instance at a moment, or an
+ *   instance armed at a fault point (it kills itself there, or is killed after 15 s without
+ *   traffic);
  * - broker stop and restart on the same data (restart.sh), early enough to be back before the
  *   load ends;
  * - pg_terminate_backend of the service's connections, and, opt-in, a PostgreSQL restart.
  */
 export class FaultInjector {
-  readonly tally: FaultTally = { kills: 0, killsWhileStarting: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
+  readonly tally: FaultTally = blankTally()
   readonly #plan: FaultPlan
   readonly #targets: FaultTargets
+  readonly #brokerBack: Promise<void>
+  #brokerIsBack: () => void = () => {}
+  #started = Date.now()
 
   constructor (plan: FaultPlan, targets: FaultTargets) {
     this.#plan = plan
     this.#targets = targets
+    this.#brokerBack = new Promise((resolve) => { this.#brokerIsBack = resolve })
+    if (plan.brokerRestartsAt.length === 0) this.#brokerIsBack()
   }
 
   async run (signal: AbortSignal): Promise<void> {
-    const started = Date.now()
+    this.#started = Date.now()
+    const started = this.#started
     // Waits for that point of the load window; false if the run was aborted first.
     const at = (fraction: number): Promise<boolean> => abortableDelay(Math.max(0, started + fraction * this.#plan.windowSeconds * 1000 - Date.now()), signal)
     await Promise.all([this.#kills(at, signal), this.#brokerRestarts(at), this.#databaseFaults(at)])
@@ -79,16 +115,31 @@ export class FaultInjector {
   async #kills (at: (fraction: number) => Promise<boolean>, signal: AbortSignal): Promise<void> {
     const { random, say, instances } = this.#targets
     const restarts: Array<Promise<void>> = []
-    for (const moment of this.#moments(this.#plan.kills).map((m) => m * this.#plan.killsWithin)) {
-      if (!await at(moment)) break
-      const victim = await this.#victim(signal)
-      if (victim === null) break
+    for (const [i, kill] of this.#plan.kills.entries()) {
+      // Fixed moments, each moved by up to 2% of the window, so that seeds differ.
+      const ready = kill.at === 'after-broker-restart' ? await Promise.race([this.#brokerBack.then(() => true), at(1)]) : await at(kill.at + (random.next() - 0.5) * 0.04)
+      if (!ready || signal.aborted) break
+      const victim = await this.#victim(kill.how !== 'kill-9', signal)
+      if (victim === null) {
+        this.tally.killsSkipped++
+        say(`kill ${i + 1}/${this.#plan.kills.length} (${kill.how}) skipped: no instance could be killed before the faults ended`)
+        continue
+      }
       const state = victim.state
-      await victim.kill9()
+      let how = 'kill -9'
+      if (kill.how === 'kill-9') {
+        await victim.kill9()
+      } else {
+        const hold = kill.how === 'relay-after-publish' ? this.#plan.faultPointHold.relay : this.#plan.faultPointHold.consumer
+        const fired = await victim.killAtFaultPoint({ point: kill.how, hold, holdMs: this.#plan.faultPointHold.ms }, FAULT_POINT_TIMEOUT_MS)
+        if (fired) this.tally.faultPointKills[kill.how]++
+        else this.tally.faultPointsUnfired++
+        how = fired ? `killed at fault point ${kill.how}` : `armed at ${kill.how}, no traffic came by: kill -9`
+      }
       this.tally.kills++
       if (state !== 'ready') this.tally.killsWhileStarting++
       const pause = random.int(...this.#plan.restartPauseMs)
-      say(`kill -9 ${victim.name} while ${state} (kill ${this.tally.kills}/${this.#plan.kills}); restarting it in ${pause} ms; ready: ${instances.filter((i) => i.state === 'ready').map((i) => i.name).join(', ') || 'none'}`)
+      say(`${victim.name} ${how} while ${state} (kill ${i + 1}/${this.#plan.kills.length}); restarting it in ${pause} ms; ready: ${instances.filter((x) => x.state === 'ready').map((x) => x.name).join(', ') || 'none'}`)
       restarts.push(new Promise((resolve) => setTimeout(() => { victim.start(); resolve() }, pause)))
     }
     await Promise.all(restarts)
@@ -96,17 +147,20 @@ export class FaultInjector {
 
   /**
    * A random instance to kill, never the last one ready (a kill never leaves no instance taking
-   * orders). A serving one if there is one within 8 s; else one still starting (a restarted
-   * instance is ready only once it reaches the broker: during a broker restart none gets ready).
+   * orders). For kill -9: a serving one if there is one within 8 s, else one still starting (a
+   * restarted instance is ready only once it reaches the broker: during a broker restart none
+   * gets ready). A fault point needs a serving one (it is armed over HTTP), however long that takes.
    */
-  async #victim (signal: AbortSignal): Promise<ServiceInstance | null> {
+  async #victim (servingOnly: boolean, signal: AbortSignal): Promise<ServiceInstance | null> {
     const { instances, random } = this.#targets
     const settleFor = Date.now() + KILL_WAIT_FOR_SERVING_MS
-    while (!signal.aborted) {
+    // Past the load window the backlog still flows for a while: a fault point still finds traffic.
+    const giveUpAt = this.#started + this.#plan.windowSeconds * 1000 + 30_000
+    while (!signal.aborted && Date.now() < giveUpAt) {
       const candidates = instances.filter((i) => i.state !== 'down' && instances.some((peer) => peer !== i && peer.state === 'ready'))
       const serving = candidates.filter((i) => i.state === 'ready')
       if (serving.length > 0) return random.pick(serving)
-      if (candidates.length > 0 && Date.now() > settleFor) return random.pick(candidates)
+      if (!servingOnly && candidates.length > 0 && Date.now() > settleFor) return random.pick(candidates)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     return null
@@ -122,6 +176,7 @@ export class FaultInjector {
       this.tally.brokerRestarts++
       this.tally.brokerRestartSeconds.push(seconds)
       say(`broker: back after ${seconds.toFixed(1)} s`)
+      this.#brokerIsBack()
     }
   }
 

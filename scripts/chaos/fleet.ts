@@ -14,6 +14,14 @@ export interface FleetSettings {
   readonly say: (line: string) => void
 }
 
+export interface LogFacts {
+  /** Processes that killed themselves at an armed fault point, and what they held there then. */
+  faultPointsReached: number
+  heldAtFaultPoints: number
+  /** The Pulsar drivers the processes said they connect with. */
+  drivers: string[]
+}
+
 /** How often /health is scraped for the inbox counters while the run goes on. */
 const SCRAPE_MS = 1000
 
@@ -70,6 +78,22 @@ export class Fleet {
     return total
   }
 
+  /** What every process of the run logged about its faults and its transport. */
+  async logFacts (): Promise<LogFacts> {
+    const facts: LogFacts = { faultPointsReached: 0, heldAtFaultPoints: 0, drivers: [] }
+    const drivers = new Set<string>()
+    for (const instance of this.instances) {
+      const text = await readFile(instance.logFile, 'utf8').catch(() => '')
+      for (const match of text.matchAll(/"held":(\d+),"msg":"chaos: fault point reached/g)) {
+        facts.faultPointsReached++
+        facts.heldAtFaultPoints += Number(match[1])
+      }
+      for (const match of text.matchAll(/connecting with the (\w+) driver/g)) drivers.add(match[1]!)
+    }
+    facts.drivers = [...drivers].sort()
+    return facts
+  }
+
   /** Graceful stop (SIGTERM) of both; no restarts afterwards. */
   async stop (): Promise<void> {
     clearInterval(this.#scraper)
@@ -79,7 +103,7 @@ export class Fleet {
 
 export async function startFleet (settings: FleetSettings): Promise<Fleet> {
   const { runDir, profile, broker, namespace, databaseUrl, say } = settings
-  const env = {
+  const common = {
     DATABASE_URL: databaseUrl,
     PULSAR_URL: broker.serviceUrl,
     PULSAR_WEB_URL: broker.webUrl,
@@ -88,11 +112,21 @@ export async function startFleet (settings: FleetSettings): Promise<Fleet> {
     LOG_LEVEL: 'debug',
     RELAY: 'true',
     OUTBOX_LEASE_MS: String(profile.leaseMs),
-    OUTBOX_POLL_MS: String(profile.pollMs)
+    OUTBOX_POLL_MS: String(profile.pollMs),
+    PULSAR_DRIVER: profile.driver
   }
   const ports = await freePorts(2)
-  return new Fleet((onExit) => ['a', 'b'].map((name, i) =>
-    new ServiceInstance(name, ports[i]!, join(runDir, `service-${name}.log`), env, onExit)), say)
+  return new Fleet((onExit) => INSTANCES.map((name, i) => {
+    const env = { ...common, CHAOS_INSTANCE: name, CHAOS_RECEIPTS_FILE: receiptsFile(runDir, name) }
+    return new ServiceInstance(name, ports[i]!, join(runDir, `service-${name}.log`), env, onExit)
+  }), say)
+}
+
+export const INSTANCES = ['a', 'b'] as const
+
+/** Where an instance's processes append the deliveries they receive (instance/receipts.ts). */
+export function receiptsFile (runDir: string, instance: string): string {
+  return join(runDir, `receipts-${instance}.jsonl`)
 }
 
 /**

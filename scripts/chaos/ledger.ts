@@ -1,14 +1,23 @@
 import postgres from 'postgres'
+import { demoEvents } from '../../service/events.js'
 import { DEMO_STOCK } from '../../service/seed.js'
+import { checkEffects, type EffectCounts, type Handlers } from './effect-checks.js'
+import { LEDGER_SUBSCRIPTION, ledgerConsumer } from './instance/ledger-consumer.js'
 import type { AcceptedOrder } from './load.js'
 
-/** Each event type the demo consumes, and the inbox consumer that must have marked it. */
-const CONSUMERS: ReadonlyArray<readonly [string, string]> = [
-  ['order.OrderCreated', 'inventory.reserve-stock'],
-  ['order.OrderCancelled', 'inventory.release-stock'],
-  ['inventory.StockReserved', 'orders.confirm'],
-  ['inventory.StockRejected', 'orders.reject']
+/** Each event type the demo consumes, the inbox consumer that must have marked it, and its subscription. */
+const DEMO_CONSUMERS: ReadonlyArray<readonly [string, string, string]> = [
+  ['order.OrderCreated', 'inventory.reserve-stock', 'inventory'],
+  ['order.OrderCancelled', 'inventory.release-stock', 'inventory'],
+  ['inventory.StockReserved', 'orders.confirm', 'order-service'],
+  ['inventory.StockRejected', 'orders.reject', 'order-service']
 ]
+/** The demo's consumers and the run's ledger consumer, which handles every event type. */
+const CONSUMERS = [...DEMO_CONSUMERS, ...demoEvents.map((d) => [d.type, ledgerConsumer(d.type), LEDGER_SUBSCRIPTION] as const)]
+
+/** Subscription → the event types its handlers take: each must receive every event of those types. */
+const HANDLERS: Handlers = new Map([...new Set(CONSUMERS.map((c) => c[2]))].map((subscription) =>
+  [subscription, new Set(CONSUMERS.filter((c) => c[2] === subscription).map((c) => c[0]))]))
 
 export interface DrainState {
   pendingOrders: number
@@ -30,7 +39,7 @@ export interface Verdict {
   /** Distinct orders whose events were handled out of order. */
   outOfOrder: number
   findings: { lost: Findings, duplicateEffects: Findings, outOfOrder: Findings }
-  counts: { ordersInDatabase: number, unacknowledged: number, confirmed: number, rejected: number, cancelled: number, events: number, inboxMarks: number }
+  counts: { ordersInDatabase: number, unacknowledged: number, confirmed: number, rejected: number, cancelled: number, events: number, inboxMarks: number } & EffectCounts
 }
 
 interface OrderRow {
@@ -80,7 +89,11 @@ export class Ledger {
     return row!
   }
 
-  async verdict (accepted: ReadonlyMap<string, AcceptedOrder>): Promise<Verdict> {
+  /**
+   * The verdict on the orders (below), plus the run's own consumer: its ledger and the receipts
+   * the consumers wrote (effect-checks.ts). `receiptFiles`: the instances' receipt files.
+   */
+  async verdict (accepted: ReadonlyMap<string, AcceptedOrder>, receiptFiles: readonly string[]): Promise<Verdict> {
     const orders = await this.#orders()
     const byId = new Map(orders.map((o) => [o.id, o]))
     const lost = new FindingSet()
@@ -121,8 +134,11 @@ export class Ledger {
       if (o.releaseBeforeReserve === true) outOfOrder.add('releaseHandledBeforeReserve', o.id)
     }
     for (const sku of await this.#unbalancedStock()) duplicate.add('stockDoesNotAddUp', sku)
+    const effects = await checkEffects(this.#sql, receiptFiles, HANDLERS)
+    const groups = { lost, duplicateEffects: duplicate, outOfOrder }
+    for (const finding of effects.findings) groups[finding.group].add(finding.kind, finding.key)
 
-    const counts = await this.#counts()
+    const counts = { ...await this.#counts(), ...effects.counts }
     const status = (s: string): number => orders.filter((o) => o.status === s).length
     return {
       lost: lost.size,
@@ -143,7 +159,7 @@ export class Ledger {
   /** Every table of the run as JSON lines, for the run folder of a failed run. */
   async dump (): Promise<string> {
     const lines: string[] = []
-    for (const table of ['orders', 'stock', 'stock_reservations', 'outbox', 'inbox']) {
+    for (const table of ['orders', 'stock', 'stock_reservations', 'outbox', 'inbox', 'chaos_ledger', 'chaos_key_positions']) {
       for (const row of await this.#sql`select * from ${this.#sql(table)}`) lines.push(JSON.stringify({ table, ...row }))
     }
     return lines.join('\n') + '\n'
@@ -162,9 +178,10 @@ export class Ledger {
           count(*) filter (where o.event_type = 'order.OrderConfirmed')::int as "confirmedEv",
           count(*) filter (where o.event_type = 'order.OrderRejected')::int as "orderRejectedEv",
           count(*) filter (where o.status <> 'published')::int as unpublished,
-          count(*) filter (where c.consumer is not null and not exists (
-            select 1 from inbox i where i.consumer = c.consumer and i.event_id = o.event_id::text))::int as unconsumed
-        from outbox o left join consumers c using (event_type)
+          -- Marks missing, over every consumer of the event's type (an event type may have several).
+          sum((select count(*) from consumers c where c.event_type = o.event_type and not exists (
+            select 1 from inbox i where i.consumer = c.consumer and i.event_id = o.event_id::text)))::int as unconsumed
+        from outbox o
         group by o.partition_key
       ),
       marks as (

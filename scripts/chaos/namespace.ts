@@ -1,4 +1,5 @@
 import { defaultDeadLetterTopic, type PulsarAdmin } from '../../plugin/index.js'
+import { LEDGER_SUBSCRIPTION } from './instance/ledger-consumer.js'
 
 /** The run's subscription on the dead-letter topics. */
 const WATCHER = 'chaos-dead-letters'
@@ -61,9 +62,12 @@ export class ChaosNamespace {
     return total
   }
 
-  /** The demo's ordered subscriptions: inventory on order-events, order-service on inventory-events. */
+  /**
+   * The demo's subscriptions (inventory on order-events, order-service on inventory-events) and
+   * the run's ledger consumer, on both topics.
+   */
   #deadLetterTopics (): string[] {
-    return [['order-events', 'inventory'], ['inventory-events', 'order-service']]
+    return [['order-events', 'inventory'], ['inventory-events', 'order-service'], ['order-events', LEDGER_SUBSCRIPTION], ['inventory-events', LEDGER_SUBSCRIPTION]]
       .map(([topic, subscription]) => defaultDeadLetterTopic(`persistent://public/${this.name}/${topic!}`, subscription!))
   }
 }

@@ -1,18 +1,34 @@
 import { randomInt } from 'node:crypto'
+import type { FaultPoint } from './instance/fault-points.js'
+
+/**
+ * One kill of the run: when (a fraction of the load window, or as soon as the broker is back
+ * from its restart, when a backlog is being relayed in full batches) and how: kill -9 at that
+ * moment, or at a fault point armed then (instance/fault-points.ts).
+ */
+export interface KillPlan {
+  readonly at: number | 'after-broker-restart'
+  readonly how: 'kill-9' | FaultPoint
+}
 
 /** What one chaos run does: the load, the faults, and how long the backlog may take to drain. */
 export interface ChaosProfile {
   readonly name: 'quick' | 'full'
   readonly seed: number
+  /** The Pulsar driver the services use (PULSAR_DRIVER). */
+  readonly driver: 'native' | 'websocket'
+  /** The mutation run: the inbox's primary key is dropped, so duplicates must show. */
+  readonly breakInbox: boolean
   readonly orders: number
   readonly ordersPerSecond: number
   /** Bound on the load's duration; the faults are spread over the same window. */
   readonly loadSeconds: number
   readonly cancelShare: number
   readonly cancelWithinMs: number
-  readonly kills: number
-  /** The kills fall in the first this-much of the load window (1: all of it). */
-  readonly killsWithin: number
+  /** The kills, in order: each waits for the one before it and for an instance it may kill. */
+  readonly kills: readonly KillPlan[]
+  /** What an armed fault point holds before it kills, at most, and for how long at most. */
+  readonly faultPointHold: { readonly relay: number, readonly consumer: number, readonly ms: number }
   /**
    * When the broker is stopped and started again, as fractions of the load window. A restart
    * takes 20–45 s here, and the instances killed meanwhile cannot start until it is back.
@@ -41,23 +57,45 @@ export interface ChaosProfile {
   readonly keepLogs: boolean
 }
 
-export const USAGE = `usage: npm run chaos -- [--quick] [--pg-restart] [--seed=N] [--keep-logs]
-  --quick        a small run (load + faults + drain under a minute) for CI
-  --pg-restart   also restart the PostgreSQL server once (full run only; the server is shared)
-  --seed=N       repeat the order mix and fault schedule of an earlier run
-  --keep-logs    keep the run folder when the run passes (it is always kept when it fails)`
+export const USAGE = `usage: npm run chaos -- [--quick] [--driver websocket|native] [--break-inbox] [--pg-restart] [--seed N] [--keep-logs]
+  --quick          a small run (about two minutes) for CI
+  --driver D       the Pulsar driver of the services: websocket (default) or native (pulsar-client)
+  --break-inbox    the mutation run: the inbox's primary key is dropped; it must report duplicateEffects > 0 and fail
+  --pg-restart     also restart the PostgreSQL server once (full run only; the server is shared)
+  --seed N         repeat the order mix and fault schedule of an earlier run
+  --keep-logs      keep the run folder when the run passes (it is always kept when it fails)`
+
+const FLAGS = ['--quick', '--break-inbox', '--pg-restart', '--keep-logs']
+const VALUED = ['--driver', '--seed']
+
+/** The arguments as flags and values; `--name value` and `--name=value` alike. */
+function parseArguments (args: readonly string[]): { flags: Set<string>, values: Map<string, string> } {
+  const flags = new Set<string>()
+  const values = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined]
+    if (FLAGS.includes(name) && inline === undefined) flags.add(name)
+    else if (VALUED.includes(name)) {
+      const value = inline ?? args[++i]
+      if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value\n${USAGE}`)
+      values.set(name, value)
+    } else throw new Error(`unknown argument ${args[i]!}\n${USAGE}`)
+  }
+  return { flags, values }
+}
 
 export function readProfile (args: readonly string[]): ChaosProfile {
-  const flags = new Set(args.filter((a) => !a.startsWith('--seed=')))
-  for (const flag of flags) {
-    if (!['--quick', '--pg-restart', '--keep-logs'].includes(flag)) throw new Error(`unknown argument ${flag}\n${USAGE}`)
-  }
-  const seedArg = args.find((a) => a.startsWith('--seed='))?.slice('--seed='.length)
+  const { flags, values } = parseArguments(args)
+  const seedArg = values.get('--seed')
   if (seedArg !== undefined && !/^\d{1,9}$/.test(seedArg)) throw new Error(`--seed must be a whole number, got ${JSON.stringify(seedArg)}`)
+  const driver = values.get('--driver') ?? 'websocket'
+  if (driver !== 'websocket' && driver !== 'native') throw new Error(`--driver must be websocket or native, got ${JSON.stringify(driver)}`)
   const quick = flags.has('--quick')
   if (quick && flags.has('--pg-restart')) throw new Error('--pg-restart is for the full run only: the PostgreSQL server is shared with other work, and CI runs --quick')
   const common = {
     seed: seedArg === undefined ? randomInt(1, 1_000_000_000) : Number(seedArg),
+    driver,
+    breakInbox: flags.has('--break-inbox'),
     cancelShare: 0.2,
     cancelWithinMs: 250,
     pgRestart: flags.has('--pg-restart'),
@@ -65,14 +103,60 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     leaseMs: 4000,
     pollMs: 500,
     keepLogs: flags.has('--keep-logs')
-  }
+  } as const
   return quick
-    // Quick: the broker restart starts early (it takes 20–45 s here) and the faults are packed
-    // into the first 40% of the load, so that the run fits in about a minute; the broker gets 3 s
-    // to close cleanly before it is killed (a clean stop takes 6–9 s).
-    ? { ...common, name: 'quick', orders: 300, ordersPerSecond: 9, loadSeconds: 35, kills: 3, killsWithin: 0.4, brokerRestartsAt: [0.1], brokerStopTimeout: 3, connectionCuts: 1, databaseOutages: [], drainSeconds: 30 }
+    // Quick: the broker restart comes first (it takes 20–45 s here); a relay is killed at its
+    // fault point as soon as the broker is back and the backlog goes out in full batches, the
+    // rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
+    // load lasts 75 s; the broker gets 3 s to close cleanly before it is killed.
+    ? {
+        ...common,
+        name: 'quick',
+        orders: 450,
+        ordersPerSecond: 6,
+        loadSeconds: 75,
+        kills: [
+          { at: 0.1, how: 'kill-9' },
+          { at: 'after-broker-restart', how: 'relay-after-publish' },
+          { at: 0.55, how: 'consumer-before-ack' },
+          { at: 0.7, how: 'relay-after-publish' },
+          { at: 0.85, how: 'consumer-before-ack' }
+        ],
+        faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+        brokerRestartsAt: [0.03],
+        brokerStopTimeout: 3,
+        connectionCuts: 1,
+        databaseOutages: [],
+        drainSeconds: 40
+      }
     // Full: every fault costs an instance 10–25 s of starting again on this machine (a broker
     // restart 35–45 s more, and postgres-js crashes on most cuts), so 2000 orders go at 8.5/s
     // over 240 s, with one broker restart and the database faults apart from it.
-    : { ...common, name: 'full', orders: 2000, ordersPerSecond: 8.5, loadSeconds: 240, kills: 12, killsWithin: 1, brokerRestartsAt: [0.08], brokerStopTimeout: 30, connectionCuts: 2, databaseOutages: [{ at: 0.5, ms: 20_000 }], drainSeconds: 180 }
+    : {
+        ...common,
+        name: 'full',
+        orders: 2000,
+        ordersPerSecond: 8.5,
+        loadSeconds: 240,
+        kills: [
+          { at: 0.04, how: 'kill-9' },
+          { at: 'after-broker-restart', how: 'relay-after-publish' },
+          { at: 0.25, how: 'consumer-before-ack' },
+          { at: 0.3, how: 'kill-9' },
+          { at: 0.36, how: 'relay-after-publish' },
+          { at: 0.42, how: 'kill-9' },
+          { at: 0.6, how: 'consumer-before-ack' },
+          { at: 0.66, how: 'kill-9' },
+          { at: 0.72, how: 'relay-after-publish' },
+          { at: 0.78, how: 'kill-9' },
+          { at: 0.84, how: 'consumer-before-ack' },
+          { at: 0.9, how: 'kill-9' }
+        ],
+        faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+        brokerRestartsAt: [0.08],
+        brokerStopTimeout: 30,
+        connectionCuts: 2,
+        databaseOutages: [{ at: 0.5, ms: 20_000 }],
+        drainSeconds: 180
+      }
 }

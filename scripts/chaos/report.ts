@@ -3,6 +3,7 @@ import type { LoadTally } from './load.js'
 import type { Verdict } from './ledger.js'
 import type { ChaosProfile } from './profile.js'
 import type { ExitRecord } from './services.js'
+import type { LogFacts } from './fleet.js'
 
 const startedAt = Date.now()
 
@@ -18,6 +19,7 @@ export interface RunFacts {
   orders: number
   faults: FaultTally
   exits: readonly ExitRecord[]
+  logs: LogFacts
   /**
    * Redeliveries the inboxes absorbed: counted from the services' debug log lines (exact), and
    * as /health reported them (scraped every second and right before each kill: a crashed
@@ -46,8 +48,16 @@ export function summary (facts: RunFacts): Record<string, unknown> {
     duplicateEffects: v?.duplicateEffects ?? null,
     outOfOrder: v?.outOfOrder ?? null,
     redelivered: facts.inbox.duplicatesLogged,
+    deadLettered: facts.deadLettered,
     seconds: round(facts.seconds),
     mode: facts.profile.name,
+    driver: facts.profile.driver,
+    driversSeen: facts.logs.drivers,
+    ...(facts.profile.breakInbox ? { breakInbox: true } : {}),
+    faultPointKills: facts.faults.faultPointKills,
+    heldAtFaultPoints: facts.logs.heldAtFaultPoints,
+    faultPointsUnfired: facts.faults.faultPointsUnfired,
+    killsSkipped: facts.faults.killsSkipped,
     killsWhileStarting: facts.faults.killsWhileStarting,
     seed: facts.profile.seed,
     confirmed: v?.counts.confirmed ?? null,
@@ -62,9 +72,11 @@ export function summary (facts: RunFacts): Record<string, unknown> {
     databaseOutages: facts.faults.databaseOutages,
     backendsCut: facts.faults.backendsCut,
     pgRestarts: facts.faults.pgRestarts,
-    deadLettered: facts.deadLettered,
     events: v?.counts.events ?? null,
     inboxMarks: v?.counts.inboxMarks ?? null,
+    ledgerRows: v?.counts.ledgerRows ?? null,
+    receipts: v?.counts.receipts ?? null,
+    receivedAgain: v?.counts.receivedAgain ?? null,
     redeliveredSeenByHealth: facts.inbox.duplicates,
     appliedSeenByHealth: facts.inbox.applied,
     drainSeconds: round(facts.drainSeconds),
@@ -75,10 +87,14 @@ export function summary (facts: RunFacts): Record<string, unknown> {
   }
 }
 
-/** Passed: nothing lost, applied twice or out of order, and the checks did run. */
+/**
+ * Passed: nothing lost, applied twice or out of order, nothing dead-lettered (no fault of the
+ * plan means to make dead letters), every process on the driver asked for, and the checks did run.
+ */
 export function passed (facts: RunFacts): boolean {
   const v = facts.verdict
-  return facts.error === null && !facts.drainTimedOut && v !== null && v.lost === 0 && v.duplicateEffects === 0 && v.outOfOrder === 0
+  return facts.error === null && !facts.drainTimedOut && v !== null && v.lost === 0 && v.duplicateEffects === 0 && v.outOfOrder === 0 &&
+    facts.deadLettered === 0 && facts.logs.drivers.length === 1 && facts.logs.drivers[0] === facts.profile.driver
 }
 
 function round (n: number): number {

@@ -4,27 +4,28 @@ import { join } from 'node:path'
 import { ChaosBroker, newRunId } from './broker.js'
 import { Cleanup } from './cleanup.js'
 import { ChaosDatabase } from './database.js'
-import { FaultInjector, type FaultTally } from './faults.js'
+import { blankTally, FaultInjector, type FaultTally } from './faults.js'
 import { Ledger, type DrainState, type Verdict } from './ledger.js'
 import { OrderLoad } from './load.js'
 import { ChaosNamespace } from './namespace.js'
 import { readProfile, type ChaosProfile } from './profile.js'
 import { Random } from './random.js'
 import { passed, say, summary, type RunFacts } from './report.js'
-import { startFleet, type Fleet } from './fleet.js'
+import { INSTANCES, receiptsFile, startFleet, type Fleet } from './fleet.js'
 
 /**
  * npm run chaos [-- --quick] — the demo service as two real processes against PostgreSQL and a
- * Pulsar broker of the run's own, a bounded order load, faults while it runs (kill -9, broker
- * restart, connection cuts), then the ledger: nothing lost, nothing applied twice, nothing out
- * of order. Prints progress, then one JSON line; exits 1 when a check fails. See README.md.
+ * Pulsar broker of the run's own, a bounded order load, faults while it runs (kill -9, kills at
+ * fault points, broker restart, connection cuts), then the ledger: nothing lost, nothing applied
+ * twice, nothing out of order, nothing dead-lettered. Prints progress, then one JSON line; exits
+ * 1 when a check fails. See README.md.
  */
 async function main (): Promise<number> {
   const profile = readProfile(process.argv.slice(2))
   const runId = newRunId()
   const runDir = join(process.env.TMPDIR ?? tmpdir(), 'fastify-outbox-chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${runId}`)
   await mkdir(runDir, { recursive: true })
-  say(`run ${runId}: ${profile.name}, seed ${profile.seed}; logs in ${runDir}`)
+  say(`run ${runId}: ${profile.name}, ${profile.driver} driver${profile.breakInbox ? ', INBOX BROKEN ON PURPOSE (--break-inbox)' : ''}, seed ${profile.seed}; logs in ${runDir}`)
 
   const cleanup = new Cleanup()
   const stop = new AbortController()
@@ -54,7 +55,7 @@ async function main (): Promise<number> {
     await namespace.watchDeadLetters()
     const database = new ChaosDatabase(runId)
     cleanup.add(`drop database ${database.name}`, async () => await database.drop())
-    await database.create()
+    await database.create({ breakInbox: profile.breakInbox })
     ledger = new Ledger(database.url)
     const ownLedger = ledger
     cleanup.add('close the ledger connection', async () => await ownLedger.close())
@@ -97,7 +98,8 @@ async function main (): Promise<number> {
     await fleet.scrape()
     facts.inbox = { ...fleet.inbox(), duplicatesLogged: await fleet.duplicatesLogged() }
     facts.exits = fleet.exits
-    facts.verdict = await ledger.verdict(load.accepted)
+    facts.logs = await fleet.logFacts()
+    facts.verdict = await ledger.verdict(load.accepted, INSTANCES.map((name) => receiptsFile(runDir, name)))
     facts.deadLettered = await namespace.deadLettered().catch(() => null)
     say(verdictLine(facts.verdict))
   } catch (err) {
@@ -115,13 +117,13 @@ async function main (): Promise<number> {
 }
 
 function blankFacts (profile: ChaosProfile): RunFacts {
-  const faults: FaultTally = { kills: 0, killsWhileStarting: 0, brokerRestarts: 0, brokerRestartSeconds: [], connectionCuts: 0, databaseOutages: 0, backendsCut: 0, pgRestarts: 0 }
   return {
     profile,
     load: { sent: 0, failedCreates: 0, cancelsSent: 0, failedCancels: 0, failures: {} },
     orders: 0,
-    faults,
+    faults: blankTally(),
     exits: [],
+    logs: { faultPointsReached: 0, heldAtFaultPoints: 0, drivers: [] },
     inbox: { duplicates: 0, applied: 0, duplicatesLogged: 0 },
     verdict: null,
     drainTimedOut: false,
@@ -137,7 +139,7 @@ function profileFaults (profile: ChaosProfile): ConstructorParameters<typeof Fau
   return {
     windowSeconds: profile.loadSeconds,
     kills: profile.kills,
-    killsWithin: profile.killsWithin,
+    faultPointHold: profile.faultPointHold,
     brokerRestartsAt: profile.brokerRestartsAt,
     connectionCuts: profile.connectionCuts,
     databaseOutages: profile.databaseOutages,

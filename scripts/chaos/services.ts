@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import type { Arming } from './instance/fault-points.js'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -29,9 +30,13 @@ export interface InstanceEnvironment {
 
 type State = 'down' | 'starting' | 'ready'
 
+/** The process the run starts: the demo service with the run's consumer and fault points around it. */
+const ENTRY = 'scripts/chaos/instance/main.ts'
+
 /**
- * One demo service instance as a real process (`node --import tsx service/main.ts`), with its
- * output appended to a log file. Keeps it running: when it dies on its own (a crash, or a start
+ * One demo service instance as a real process (`node --import tsx scripts/chaos/instance/main.ts`:
+ * service/start.ts plus the run's ledger consumer and fault points), with its output appended to
+ * a log file. Keeps it running: when it dies on its own (a crash, or a start
  * that failed because the broker or the database was away) it is started again after a pause,
  * and the death is recorded. Deaths the run causes (kill -9, stop) are not.
  *
@@ -82,7 +87,7 @@ export class ServiceInstance {
     const generation = ++this.#generation
     const fd = openSync(this.logFile, 'a')
     writeSync(fd, `=== chaos: ${this.name} process ${generation} starting at ${new Date().toISOString()}\n`)
-    const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
       cwd: REPO,
       env: { ...process.env, ...this.#env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', fd, fd]
@@ -110,6 +115,31 @@ export class ServiceInstance {
     child.kill('SIGKILL')
     await this.#exited
     return true
+  }
+
+  /**
+   * Arms a fault point (the process kills itself there once enough is held) and waits for the
+   * process to die. If it has not reached the point within `timeoutMs` (no traffic came by), it
+   * is killed with kill -9 instead. Resolves with whether the fault point fired; false too when
+   * the process could not be armed.
+   */
+  async killAtFaultPoint (arming: Arming, timeoutMs: number): Promise<boolean> {
+    const child = this.#child
+    if (child === null) return false
+    await Promise.race([this.scrape(), new Promise((resolve) => setTimeout(resolve, 1000))])
+    this.#expectExit = true
+    const armed = await fetch(`${this.url}/chaos/fault-point`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(arming),
+      signal: AbortSignal.timeout(3000)
+    }).then((response) => response.status === 202, () => false)
+    const fired = armed && await Promise.race([this.#exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs))])
+    if (!fired) {
+      child.kill('SIGKILL')
+      await this.#exited
+    }
+    return fired
   }
 
   /** SIGTERM (a graceful stop), SIGKILL after `timeoutMs`; no restart afterwards. */

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { silentLogger } from '../../plugin/logger.js'
+import { createBus } from '../../service/bus.js'
 import { readServiceConfig } from '../../service/config.js'
 
 t.test('OUTBOX_LEASE_MS and OUTBOX_POLL_MS are unset by default: the projector keeps its own defaults', async (t) => {
@@ -25,4 +27,16 @@ t.test('OUTBOX_CODEC: avro on Pulsar and json in memory by default; anything but
   t.equal(readServiceConfig({ PULSAR_URL: 'pulsar://localhost:6650' }).codec, 'avro')
   t.equal(readServiceConfig({ PULSAR_URL: 'pulsar://localhost:6650', OUTBOX_CODEC: 'JSON' }).codec, 'json')
   t.throws(() => readServiceConfig({ OUTBOX_CODEC: 'xml' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /OUTBOX_CODEC must be avro or json, got "xml"/ })
+})
+
+t.test('PULSAR_DRIVER picks the Pulsar driver: auto by default, native or websocket when asked, anything else refused', async (t) => {
+  t.equal(readServiceConfig({}).pulsarDriver, 'auto')
+  t.equal(readServiceConfig({ PULSAR_DRIVER: 'native' }).pulsarDriver, 'native')
+  t.equal(readServiceConfig({ PULSAR_DRIVER: ' websocket ' }).pulsarDriver, 'websocket')
+  t.throws(() => readServiceConfig({ PULSAR_DRIVER: 'binary' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /PULSAR_DRIVER must be one of auto, native, websocket, got "binary"/ })
+})
+
+t.test('PULSAR_DRIVER without PULSAR_URL is refused rather than ignored', async (t) => {
+  const config = readServiceConfig({ PULSAR_DRIVER: 'native' })
+  t.throws(() => createBus(config, silentLogger, { PULSAR_DRIVER: 'native' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /PULSAR_DRIVER is set but PULSAR_URL is not/ })
 })

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify'
+import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
+import { openEmbedded } from '../plugin/database/pglite.js'
+import { openPostgres } from '../plugin/database/postgres-js.js'
+import type { DatabaseHandle } from '../plugin/database/handle.js'
+import type { MessageBus } from '../plugin/index.js'
+import { buildOrderService } from './app.js'
+import { createBus } from './bus.js'
+import { readServiceConfig, type ServiceConfig } from './config.js'
+import { seedStock } from './seed.js'
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url))
+
+/**
+ * Ways to run the service with more around it (the chaos run's instrumented instances,
+ * scripts/chaos/instance/); `npm start` uses none.
+ */
+export interface ServiceExtensions {
+  /** Wraps the bus before the service uses it. */
+  wrapBus?: (bus: MessageBus) => MessageBus
+  /** Runs once the routes and handlers are registered, before the service is ready and listens. */
+  extend?: (app: FastifyInstance) => Promise<void>
+}
+
+async function openDatabase (config: ServiceConfig): Promise<DatabaseHandle> {
+  if (config.databaseUrl !== null) return openPostgres({ url: config.databaseUrl, applicationName: 'order-service' })
+  return await openEmbedded(config.pgliteDataDir === null ? {} : { dataDir: config.pgliteDataDir })
+}
+
+/** Reads the environment, opens the database and the bus, and serves until a signal stops it. */
+export async function startOrderService (extensions: ServiceExtensions = {}): Promise<void> {
+  const config = readServiceConfig()
+  const logger = pino({ level: config.logLevel })
+  // Bad PULSAR_* values fail here, before anything is opened.
+  const bus = createBus(config, logger)
+  const database = await openDatabase(config)
+  await database.migrate(MIGRATIONS_FOLDER)
+  await seedStock(database.db)
+
+  const app = await buildOrderService({
+    db: database.db,
+    bus: extensions.wrapBus?.(bus.bus) ?? bus.bus,
+    loggerInstance: logger,
+    projector: config.relay ? projectorOptions(config) : false
+  })
+  await extensions.extend?.(app)
+  app.log.info({ database: database.description, bus: bus.description },
+    database.kind === 'pglite' && bus.embedded
+      ? 'Embedded mode: in-process PostgreSQL (PGlite) and the in-memory bus. Set DATABASE_URL and PULSAR_URL to use real services'
+      : 'Order service using real services')
+  stopGracefullyOnSignals(app, database, config.shutdownTimeoutMs)
+  await app.listen({ port: config.port, host: config.host })
+}
+
+function projectorOptions (config: ServiceConfig): { leaseMs?: number, pollIntervalMs?: number } {
+  return {
+    ...(config.outboxLeaseMs === null ? {} : { leaseMs: config.outboxLeaseMs }),
+    ...(config.outboxPollMs === null ? {} : { pollIntervalMs: config.outboxPollMs })
+  }
+}
+
+/**
+ * First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit
+ * now. A stop that takes longer than `timeoutMs` exits too: whatever was not finished is still
+ * in the outbox or unacknowledged at the broker, so nothing is lost, only delayed.
+ */
+function stopGracefullyOnSignals (app: FastifyInstance, database: DatabaseHandle, timeoutMs: number): void {
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      app.log.warn({ signal }, 'Second signal: exiting without waiting')
+      process.exit(1)
+    }
+    stopping = true
+    app.log.info({ signal, timeoutMs }, 'Stopping gracefully (send the signal again to force)')
+    setTimeout(() => {
+      app.log.error({ timeoutMs }, 'Graceful stop did not finish in time; exiting')
+      process.exit(1)
+    }, timeoutMs).unref()
+    app.close()
+      .then(async () => await database.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.log.error({ err }, 'Graceful stop failed')
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}
+
+/** How the service says it could not start: the error's name, code and message, then exit 1. */
+export function exitOnStartFailure (err: unknown): never {
+  console.error(err instanceof Error ? `${err.name} [${(err as { code?: string }).code ?? 'ERROR'}]: ${err.message}` : err)
+  process.exit(1)
+}
