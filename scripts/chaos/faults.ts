@@ -54,7 +54,7 @@ export interface FaultTargets {
 
 /** How long a kill -9 waits for a serving instance before it takes one still starting. */
 const KILL_WAIT_FOR_SERVING_MS = 8000
-/** How long an armed fault point may wait for traffic before its instance is killed anyway. */
+/** How long an armed fault point may wait for traffic (once the broker is up) before its instance is killed anyway. */
 const FAULT_POINT_TIMEOUT_MS = 15_000
 
 export function blankTally (): FaultTally {
@@ -79,7 +79,7 @@ export function blankTally (): FaultTally {
  * - kills, one after another, never of the last instance standing, each followed by the
  *   instance's restart after a short pause: kill -9 of a random instance at a moment, or an
  *   instance armed at a fault point (it kills itself there, or is killed after 15 s without
- *   traffic);
+ *   traffic); a relay armed while the broker restarts meets the whole backlog when it is back;
  * - broker stop and restart on the same data (restart.sh), early enough to be back before the
  *   load ends;
  * - pg_terminate_backend of the service's connections, and, opt-in, a PostgreSQL restart.
@@ -88,6 +88,8 @@ export class FaultInjector {
   readonly tally: FaultTally = blankTally()
   readonly #plan: FaultPlan
   readonly #targets: FaultTargets
+  readonly #brokerDown: Promise<void>
+  #brokerIsDown: () => void = () => {}
   readonly #brokerBack: Promise<void>
   #brokerIsBack: () => void = () => {}
   #started = Date.now()
@@ -95,8 +97,12 @@ export class FaultInjector {
   constructor (plan: FaultPlan, targets: FaultTargets) {
     this.#plan = plan
     this.#targets = targets
+    this.#brokerDown = new Promise((resolve) => { this.#brokerIsDown = resolve })
     this.#brokerBack = new Promise((resolve) => { this.#brokerIsBack = resolve })
-    if (plan.brokerRestartsAt.length === 0) this.#brokerIsBack()
+    if (plan.brokerRestartsAt.length === 0) {
+      this.#brokerIsDown()
+      this.#brokerIsBack()
+    }
   }
 
   async run (signal: AbortSignal): Promise<void> {
@@ -116,8 +122,12 @@ export class FaultInjector {
     const { random, say, instances } = this.#targets
     const restarts: Array<Promise<void>> = []
     for (const [i, kill] of this.#plan.kills.entries()) {
-      // Fixed moments, each moved by up to 2% of the window, so that seeds differ.
-      const ready = kill.at === 'after-broker-restart' ? await Promise.race([this.#brokerBack.then(() => true), at(1)]) : await at(kill.at + (random.next() - 0.5) * 0.04)
+      // Fixed moments, each moved by up to 2% of the window, so that seeds differ. Armed while
+      // the broker restarts, a relay's fault point meets the backlog in full batches when it is back.
+      const duringRestart = kill.at === 'during-broker-restart'
+      const ready = duringRestart
+        ? await Promise.race([this.#brokerDown.then(async () => await abortableDelay(2000, signal)), at(1)])
+        : await at(kill.at + (random.next() - 0.5) * 0.04)
       if (!ready || signal.aborted) break
       const victim = await this.#victim(kill.how !== 'kill-9', signal)
       if (victim === null) {
@@ -131,7 +141,9 @@ export class FaultInjector {
         await victim.kill9()
       } else {
         const hold = kill.how === 'relay-after-publish' ? this.#plan.faultPointHold.relay : this.#plan.faultPointHold.consumer
-        const fired = await victim.killAtFaultPoint({ point: kill.how, hold, holdMs: this.#plan.faultPointHold.ms }, FAULT_POINT_TIMEOUT_MS)
+        const traffic = duringRestart ? this.#brokerBack : Promise.resolve()
+        const giveUp = traffic.then(async () => await abortableDelay(FAULT_POINT_TIMEOUT_MS, signal))
+        const fired = await victim.killAtFaultPoint({ point: kill.how, hold, holdMs: this.#plan.faultPointHold.ms }, giveUp)
         if (fired) this.tally.faultPointKills[kill.how]++
         else this.tally.faultPointsUnfired++
         how = fired ? `killed at fault point ${kill.how}` : `armed at ${kill.how}, no traffic came by: kill -9`
@@ -172,6 +184,7 @@ export class FaultInjector {
     for (let i = 0; i < n; i++) {
       if (!await at(this.#plan.brokerRestartsAt[i]!)) return
       say(`broker: stop and restart on the same data (restart ${i + 1}/${n})`)
+      this.#brokerIsDown()
       const seconds = await broker.restart()
       this.tally.brokerRestarts++
       this.tally.brokerRestartSeconds.push(seconds)

@@ -2,12 +2,12 @@ import { randomInt } from 'node:crypto'
 import type { FaultPoint } from './instance/fault-points.js'
 
 /**
- * One kill of the run: when (a fraction of the load window, or as soon as the broker is back
- * from its restart, when a backlog is being relayed in full batches) and how: kill -9 at that
- * moment, or at a fault point armed then (instance/fault-points.ts).
+ * One kill of the run: when (a fraction of the load window, or during the broker's restart, so
+ * that a relay's fault point is armed when the backlog goes out in full batches) and how: kill -9
+ * at that moment, or at a fault point armed then (instance/fault-points.ts).
  */
 export interface KillPlan {
-  readonly at: number | 'after-broker-restart'
+  readonly at: number | 'during-broker-restart'
   readonly how: 'kill-9' | FaultPoint
 }
 
@@ -105,9 +105,9 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     keepLogs: flags.has('--keep-logs')
   } as const
   return quick
-    // Quick: the broker restart comes first (it takes 20–45 s here); a relay is killed at its
-    // fault point as soon as the broker is back and the backlog goes out in full batches, the
-    // rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
+    // Quick: the broker restart comes first (it takes 10–50 s here); a relay armed at its fault
+    // point meanwhile is killed as soon as the broker is back and the backlog goes out in full
+    // batches; the rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
     // load lasts 75 s; the broker gets 3 s to close cleanly before it is killed.
     ? {
         ...common,
@@ -116,9 +116,9 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         ordersPerSecond: 6,
         loadSeconds: 75,
         kills: [
-          { at: 0.1, how: 'kill-9' },
-          { at: 'after-broker-restart', how: 'relay-after-publish' },
-          { at: 0.55, how: 'consumer-before-ack' },
+          { at: 'during-broker-restart', how: 'relay-after-publish' },
+          { at: 0.45, how: 'consumer-before-ack' },
+          { at: 0.6, how: 'kill-9' },
           { at: 0.7, how: 'relay-after-publish' },
           { at: 0.85, how: 'consumer-before-ack' }
         ],
@@ -140,7 +140,7 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         loadSeconds: 240,
         kills: [
           { at: 0.04, how: 'kill-9' },
-          { at: 'after-broker-restart', how: 'relay-after-publish' },
+          { at: 'during-broker-restart', how: 'relay-after-publish' },
           { at: 0.25, how: 'consumer-before-ack' },
           { at: 0.3, how: 'kill-9' },
           { at: 0.36, how: 'relay-after-publish' },

@@ -119,11 +119,11 @@ export class ServiceInstance {
 
   /**
    * Arms a fault point (the process kills itself there once enough is held) and waits for the
-   * process to die. If it has not reached the point within `timeoutMs` (no traffic came by), it
-   * is killed with kill -9 instead. Resolves with whether the fault point fired; false too when
-   * the process could not be armed.
+   * process to die. If it has not reached the point when `giveUp` resolves (no traffic came by),
+   * it is killed with kill -9 instead. Resolves with whether the fault point fired; false too
+   * when the process could not be armed.
    */
-  async killAtFaultPoint (arming: Arming, timeoutMs: number): Promise<boolean> {
+  async killAtFaultPoint (arming: Arming, giveUp: Promise<unknown>): Promise<boolean> {
     const child = this.#child
     if (child === null) return false
     await Promise.race([this.scrape(), new Promise((resolve) => setTimeout(resolve, 1000))])
@@ -134,7 +134,7 @@ export class ServiceInstance {
       body: JSON.stringify(arming),
       signal: AbortSignal.timeout(3000)
     }).then((response) => response.status === 202, () => false)
-    const fired = armed && await Promise.race([this.#exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs))])
+    const fired = armed && await Promise.race([this.#exited.then(() => true), giveUp.then(() => false)])
     if (!fired) {
       child.kill('SIGKILL')
       await this.#exited
