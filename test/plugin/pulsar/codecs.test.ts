@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox'
 import t, { type Test } from 'tap'
 import { defineEvent, JsonCodec } from '../../../plugin/index.js'
 import { AvroCodec } from '../../../plugin/codec/avro/index.js'
+import { ProtobufCodec } from '../../../plugin/codec/protobuf/index.js'
+import { FieldType, messageTypes } from '../../support/protobuf-types.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus } from './bus-fixture.js'
@@ -68,4 +70,28 @@ t.test('Avro messages carry every envelope field and the writer schema in their 
   t.match(message!.properties, { content_type: codec.contentTypeOf(sent), event_id: sent.eventId, event_type: sent.eventType, correlation_id: 'c-9', causation_id: 'e-8', traceparent: sent.headers.traceparent })
   t.equal(message!.key, 'o-9')
   t.same(await codec.decode(message!.bytes, message!.properties.content_type), sent)
+})
+
+t.test('Protobuf on the broker: envelopes read back whole; bad bytes and an incompatible payload are dead-lettered with the reason', { skip }, async (t) => {
+  const { Placed, topic } = shopEvents()
+  const types = messageTypes('shop', { OrderPlaced: [{ name: 'order_id', number: 1, type: FieldType.STRING }, { name: 'total', number: 2, type: FieldType.INT64 }] })
+  const codec = new ProtobufCodec({ messages: { [Placed.type]: types.OrderPlaced! } })
+  const source = uniqueName('billing')
+  const consumer = await startedBus(t, { source, codec })
+  const handled = new Mailbox<unknown>()
+  await consumer.subscribe(Placed, (envelope) => handled.put(envelope))
+  const dlq = await rawReader(t, `${consumer.topicFor(topic)}-${source}-DLQ`)
+
+  const producer = await startedBus(t, { source: 'shop', codec })
+  const sent = envelopeOf(Placed.type, { orderId: 'o-1', total: 100 }, { partitionKey: 'o-1', correlationId: 'c-1', causationId: 'e-0', headers: { tenant: 'eu' } })
+  await producer.publish(sent, { topic })
+  const broken = messageTypes('shop', { OrderPlaced: [{ name: 'order_id', number: 1, type: FieldType.STRING }, { name: 'total', number: 2, type: FieldType.STRING }] })
+  const incompatible = new ProtobufCodec({ messages: { [Placed.type]: broken.OrderPlaced! } }).encode(envelopeOf(Placed.type, { orderId: 'o-2', total: 'lots' }))
+  await sendRaw(t, consumer.topicFor(topic), incompatible, { content_type: 'application/x-protobuf' }, 'incompatible')
+  await sendRaw(t, consumer.topicFor(topic), Buffer.from([0x0a, 0xff, 0xff, 0xff]), { content_type: 'application/x-protobuf' }, 'bad-protobuf')
+
+  t.same(await handled.take(1), [sent])
+  const parked = await dlq.take(2, 'both bad messages parked')
+  t.match(parked.find((m) => m.key === 'incompatible')?.properties.dead_letter_reason, /^Schema of shop\.OrderPlaced is incompatible: field total \(2\)/)
+  t.match(parked.find((m) => m.key === 'bad-protobuf')?.properties.dead_letter_reason, /^Cannot decode message: not a Protobuf fastify_outbox\.v1\.Envelope/)
 })
