@@ -37,6 +37,22 @@ export class KeyedWorkQueue<T> {
     this.#pump()
   }
 
+  /**
+   * Removes and returns the tasks not yet started, in the order they would have run per key
+   * (running tasks carry on). For a consumer that closes: its waiting messages go back to the
+   * subscription instead of waiting behind a handler that may never end.
+   */
+  takeWaiting (): T[] {
+    const waiting = this.#ready.map((entry) => entry.item)
+    for (const items of this.#waitingByKey.values()) waiting.push(...items)
+    // A key stays busy only while a task of it runs.
+    for (const { key } of this.#ready) if (key !== null) this.#busyKeys.delete(key)
+    this.#ready.length = 0
+    this.#waitingByKey.clear()
+    this.#wakeIdleWaiters()
+    return waiting
+  }
+
   /** Resolves when no task is running or waiting. */
   async idle (): Promise<void> {
     if (this.size === 0) return
@@ -64,10 +80,13 @@ export class KeyedWorkQueue<T> {
       }
     }
     this.#pump()
-    if (this.size === 0) {
-      const waiters = this.#idleWaiters
-      this.#idleWaiters = []
-      for (const resolve of waiters) resolve()
-    }
+    this.#wakeIdleWaiters()
+  }
+
+  #wakeIdleWaiters (): void {
+    if (this.size !== 0) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
   }
 }

@@ -3,6 +3,7 @@ import { consumeMessage, type IncomingMessage } from './consume-message.js'
 import { KeyedWorkQueue } from './keyed-work-queue.js'
 import { checkReplayOptions, type ReplayDeadLettersOptions } from './replay-options.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
+import { settlesWithin } from './time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError } from '../errors.js'
 
@@ -38,6 +39,8 @@ interface MemoryConsumer {
   readonly group: SubscriptionGroup
   readonly queue: KeyedWorkQueue<IncomingMessage>
   readonly retryTimers: Set<NodeJS.Timeout>
+  /** Messages whose handlers run now: unsettled, so a broker would give them to the next consumer. */
+  readonly running: Set<IncomingMessage>
 }
 
 /**
@@ -111,6 +114,7 @@ export class MemoryBus extends AbstractBus {
     const consumer: MemoryConsumer = {
       group,
       retryTimers: new Set(),
+      running: new Set(),
       queue: new KeyedWorkQueue<IncomingMessage>(this.options.concurrency, (message) => this.#consume(subscription, consumer, message))
     }
     subscription.consumer = consumer
@@ -130,7 +134,13 @@ export class MemoryBus extends AbstractBus {
     subscription.consumer = null
     for (const timer of consumer.retryTimers) clearTimeout(timer)
     consumer.retryTimers.clear()
-    await waitAtMost(consumer.queue.idle(), this.options.drainTimeoutMs)
+    await settlesWithin(consumer.queue.idle(), this.options.drainTimeoutMs)
+    // As a broker does with a closed consumer's unacknowledged messages: handlers still running
+    // after drainTimeoutMs are abandoned (their late settling is ignored) and their messages,
+    // then the ones waiting behind them, go back to the subscription for the next consumer.
+    for (const message of consumer.running) subscription.backlog.push({ ...message, redeliveryCount: message.redeliveryCount + 1 })
+    consumer.running.clear()
+    subscription.backlog.push(...consumer.queue.takeWaiting())
   }
 
   #enqueue (topic: string, bytes: Uint8Array, key: string | null, contentType: string | null, properties: Readonly<Record<string, string>>): void {
@@ -164,9 +174,13 @@ export class MemoryBus extends AbstractBus {
       return
     }
     const { group } = consumer
+    consumer.running.add(message)
+    // False once settled, or once closeConsumer gave the message back: settle at most once.
+    const settle = (): boolean => consumer.running.delete(message)
     await consumeMessage(this.dispatcher, group, message, {
-      ack: () => {},
+      ack: () => { settle() },
       nack: () => {
+        if (!settle()) return
         const redelivery = { ...message, redeliveryCount: message.redeliveryCount + 1 }
         if (subscription.consumer !== consumer) {
           subscription.backlog.push(redelivery)
@@ -179,6 +193,7 @@ export class MemoryBus extends AbstractBus {
         consumer.retryTimers.add(timer)
       },
       deadLetter: async (reason, envelope) => {
+        if (!settle()) return
         this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope, contentType: message.contentType ?? null, properties: message.properties ?? {} })
         this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
       }
@@ -198,10 +213,4 @@ export class MemoryBus extends AbstractBus {
     }
     return subscription
   }
-}
-
-async function waitAtMost (work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([work, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })])
-  clearTimeout(timer)
 }

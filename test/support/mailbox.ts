@@ -1,4 +1,4 @@
-import { deferred } from '../../support/wait.js'
+import { deferred } from './wait.js'
 
 /**
  * Collects what a consumer or handler is given and lets a test await "the next one" or "n of

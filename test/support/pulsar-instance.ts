@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { isFree, runBrokerScript, stopWatching, watchForExit } from './broker-scripts.js'
+
+export { isFree } from './broker-scripts.js'
 
 /**
  * A Pulsar broker of a test's own, started and stopped with scripts/pulsar/start.sh and stop.sh:
@@ -132,11 +133,7 @@ export class PulsarInstance {
     this.#destroyed = true
     await this.stop().catch((err: unknown) => { console.error(`# stopping Pulsar instance ${this.name} failed: ${(err as Error).message}`) })
     await rm(this.#home, { recursive: true, force: true })
-    if (this.#watcherPid !== null) {
-      try {
-        process.kill(-this.#watcherPid, 'SIGKILL')
-      } catch {}
-    }
+    if (this.#watcherPid !== null) stopWatching(this.#watcherPid)
   }
 
   /**
@@ -164,23 +161,11 @@ export class PulsarInstance {
   }
 
   async #script (script: string, extra: Record<string, string>): Promise<void> {
-    const { code, output } = await run('bash', [join(SCRIPTS, script)], this.#env(extra))
-    if (code !== 0) throw new Error(`${script} of Pulsar instance ${this.name} failed (exit ${code}):\n${output.slice(-4000)}`)
+    await runBrokerScript(join(SCRIPTS, script), this.#env(extra), `${script} of Pulsar instance ${this.name}`)
   }
 
-  /**
-   * A detached shell that waits for this process to end, then stops the broker and removes its
-   * home. destroy() kills it first; it only acts when we die without cleaning up.
-   */
   #watch (): number {
-    const watcher = spawn('bash', ['-c', `tail --pid=${process.pid} -f /dev/null; bash "$1" >/dev/null 2>&1; rm -rf "$2"`, 'watch-pulsar', join(SCRIPTS, 'stop.sh'), this.#home], {
-      env: this.#env({}),
-      detached: true,
-      stdio: 'ignore'
-    })
-    watcher.unref()
-    if (watcher.pid === undefined) throw new Error('could not start the watcher of a Pulsar instance')
-    return watcher.pid
+    return watchForExit(join(SCRIPTS, 'stop.sh'), this.#home, this.#env({}), 'watch-pulsar')
   }
 }
 
@@ -226,24 +211,4 @@ async function freePorts (tls: boolean): Promise<PulsarInstancePorts> {
     if ((await Promise.all(wanted.map(isFree))).every(Boolean)) return ports
   }
   throw new Error('found no free set of ports for a Pulsar instance in 50 tries')
-}
-
-/** True when we can listen on 127.0.0.1:port right now. */
-export function isFree (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)))
-  })
-}
-
-function run (command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number, output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code: code ?? 1, output }))
-  })
 }

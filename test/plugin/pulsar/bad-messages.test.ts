@@ -4,7 +4,7 @@ import { createEnvelope } from '../../../plugin/index.js'
 import { waitFor } from '../../support/wait.js'
 import { admin, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /**
  * What a Pulsar consumer does with messages it cannot use, when they arrive straight on a topic

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { pulsarAdmin, pulsarConfigFromEnv, type OutboxLogger, type ResolvedPulsarConfig } from '../../../plugin/index.js'
+import { pulsarAdmin, pulsarConfigFromEnv, type ResolvedPulsarConfig } from '../../../plugin/index.js'
 
 /**
  * The real broker the Pulsar tests run against, read like an application reads it
@@ -31,16 +30,5 @@ export async function brokerSkipReason (): Promise<string | false> {
   return false
 }
 
-/** A topic or subscription name no other run or test file uses. */
-export function uniqueName (prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
-}
-
-/** A logger that keeps what it is told, for assertions on warnings and the driver choice. */
-export function recordingLogger (): OutboxLogger & { lines: Array<{ level: string, msg: string, obj: unknown }> } {
-  const lines: Array<{ level: string, msg: string, obj: unknown }> = []
-  const record = (level: string) => (obj: object | string, msg?: string): void => {
-    lines.push(typeof obj === 'string' ? { level, msg: obj, obj: null } : { level, msg: msg ?? '', obj })
-  }
-  return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }
-}
+export { uniqueName } from '../../support/unique-name.js'
+export { recordingLogger } from '../../support/recording-logger.js'

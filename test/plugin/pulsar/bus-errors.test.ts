@@ -3,7 +3,7 @@ import { isTransportOutage, PulsarBus, type MessageEnvelope } from '../../../plu
 import { loadPulsarClient } from '../../../plugin/pulsar/native/load-client.js'
 import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 import { deferred } from '../../support/wait.js'
 
 const skip = await brokerSkipReason()

@@ -3,7 +3,7 @@ import { createEnvelope, PulsarBus, type MessageEnvelope, type PulsarBusOptions 
 import type { ReceivedMessage } from '../../../plugin/pulsar/driver.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { brokerConfig, recordingLogger, uniqueName } from './broker.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /** A started PulsarBus on the test broker, stopped when the test ends. Short retry delay: tests wait for redeliveries. */
 export async function startedBus (t: Test, options: Partial<PulsarBusOptions> = {}): Promise<PulsarBus> {

@@ -3,7 +3,7 @@ import t from 'tap'
 import { CloudEventsCodec, type CloudEventsMode } from '../../../plugin/codec/cloudevents/index.js'
 import { brokerSkipReason } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /**
  * The CloudEvents mapping on the real broker, checked with the official cloudevents SDK: what we

@@ -7,7 +7,7 @@ import { FieldType, messageTypes } from '../../support/protobuf-types.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /**
  * Codecs on the real broker: the content type each message carries decides how it is decoded, so

@@ -4,7 +4,7 @@ import { waitFor } from '../../support/wait.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 const skip = await brokerSkipReason()
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { defineEvent, JsonCodec, type Delivery } from '../../../plugin/index.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 const skip = await brokerSkipReason()
 

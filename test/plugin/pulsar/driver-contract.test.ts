@@ -5,7 +5,7 @@ import { NativeDriver } from '../../../plugin/pulsar/native/native-driver.js'
 import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { topicFor } from '../../../plugin/pulsar/config.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 import { waitFor } from '../../support/wait.js'
 
 /**

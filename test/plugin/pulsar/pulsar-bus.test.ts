@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { defineEvent, PulsarBus, type Delivery, type MessageEnvelope } from '../../../plugin/index.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 import { waitFor } from '../../support/wait.js'
 
 const skip = await brokerSkipReason()

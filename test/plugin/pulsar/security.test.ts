@@ -13,7 +13,7 @@ import { testPulsarInstance } from '../../support/pulsar-instance.js'
 import { placeOrderOverHttp, settledOverHttp, spawnService } from '../../support/service-process.js'
 import { brokerConfig, uniqueName } from './broker.js'
 import { envelopeOf, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /**
  * Token authentication and TLS, for real: by default this file starts a broker of its own with

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import type { Delivery, MessageEnvelope } from '../../../plugin/index.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 const skip = await brokerSkipReason()
 
