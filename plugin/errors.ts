@@ -142,7 +142,10 @@ const outageCodes = new Set([
   'OUTBOX_BUS_STOPPED',
   'PULSAR_CONNECT_FAILED',
   'PULSAR_AUTH_FAILED',
-  'PULSAR_TOPIC_NOT_FOUND'
+  'PULSAR_TOPIC_NOT_FOUND',
+  'KAFKA_CONNECT_FAILED',
+  'KAFKA_AUTH_FAILED',
+  'KAFKA_TOPIC_NOT_AVAILABLE'
 ])
 
 export function isTransportOutage (err: unknown): boolean {

@@ -6,6 +6,9 @@ import type { MessageEnvelope } from '../envelope/envelope.js'
 import { assertEnvelopeFields } from '../envelope/envelope-fields.js'
 import { MalformedMessageError } from '../errors.js'
 
+/** What the JSON codec writes, and what a message without a content type is taken to be. */
+export const JSON_CONTENT_TYPE = 'application/json'
+
 export interface JsonCodecOptions {
   /** Pretty-print with this many spaces (for debugging); compact when absent. */
   indent?: number
@@ -17,7 +20,7 @@ export interface JsonCodecOptions {
  * guide in other languages read our messages and we read theirs.
  */
 export class JsonCodec implements MessageCodec {
-  readonly contentType = 'application/json'
+  readonly contentType = JSON_CONTENT_TYPE
   readonly #indent: number | undefined
 
   constructor (options: JsonCodecOptions = {}) {

@@ -1,0 +1,143 @@
+import { AbstractBus } from '../bus/abstract-bus.js'
+import type { SubscriptionGroup } from '../bus/subscription-registry.js'
+import { withTimeout } from '../bus/time-limits.js'
+import type { MessageEnvelope } from '../envelope/envelope.js'
+import { BusNotStartedError } from '../errors.js'
+import { clientFailure } from './client-errors.js'
+import { KafkaConnectError, KafkaMessageTooLargeError } from './errors.js'
+import { KafkaGroupConsumer } from './group-consumer.js'
+import { kafkaTopic, resolveKafkaBusSettings, type KafkaBusOptions, type KafkaBusSettings } from './kafka-bus-options.js'
+import { loadKafkaClient, type KafkaClientModule } from './load-client.js'
+import { ProduceBatcher, type OutgoingRecord, type RecordProducer } from './produce-batcher.js'
+import { deadLetterRecord, envelopeRecord } from './records.js'
+
+export type { KafkaBusOptions, KafkaDeadLetterTopicName } from './kafka-bus-options.js'
+
+const asBytes = (text?: string): Buffer | undefined => text === undefined ? undefined : Buffer.from(text)
+const passBytes = (data?: Buffer): Buffer | undefined => data
+
+/**
+ * The message bus on Apache Kafka. Topics are `{topicPrefix}{topic of the event type}`; the
+ * envelope encoded by the codec is the record value, its ids and trace context are record
+ * headers, its partition key is the record key (so one key stays in one partition, in order).
+ * Each subscription group is a Kafka consumer group `{subscription}.{topic}`: the instances of a
+ * service share a topic's partitions. Publishes wait for all in-sync replicas, and those made
+ * while a produce request is in flight leave together in the next one.
+ */
+export class KafkaBus extends AbstractBus {
+  readonly kind = 'kafka'
+  readonly settings: KafkaBusSettings
+  readonly #consumers = new Map<SubscriptionGroup, KafkaGroupConsumer>()
+  #client: KafkaClientModule | null = null
+  #producer: RecordProducer | null = null
+  #batcher: ProduceBatcher | null = null
+
+  constructor (options: KafkaBusOptions) {
+    super(options)
+    this.settings = resolveKafkaBusSettings(options, this.options.concurrency)
+  }
+
+  /** The Kafka topic of an event type or topic short name. */
+  topicFor (name: string): string {
+    return kafkaTopic(this.settings, name)
+  }
+
+  protected async connect (): Promise<void> {
+    const { brokers, clientId, connectTimeoutMs, sendTimeoutMs, maxBatchRecords } = this.settings
+    const client = await loadKafkaClient()
+    const producer: RecordProducer = new client.Producer<string, Buffer, string, string>({
+      clientId,
+      bootstrapBrokers: [...brokers],
+      timeout: Math.min(connectTimeoutMs, sendTimeoutMs),
+      retries: 3,
+      acks: -1,
+      autocreateTopics: true,
+      serializers: { key: asBytes, value: passBytes, headerKey: asBytes, headerValue: asBytes }
+    })
+    try {
+      // A metadata round trip proves a broker answers before start() resolves.
+      await withTimeout(producer.metadata({ topics: [] }), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`))
+    } catch (err) {
+      void producer.close().catch(() => {})
+      const failure = clientFailure(err, { brokers: brokers.join(','), topic: '(metadata)', message: 'start', size: 0 })
+      throw failure instanceof KafkaConnectError ? failure : new KafkaConnectError(brokers.join(','), failure.message)
+    }
+    this.options.logger.info({ brokers, clientId }, 'Kafka bus connected')
+    this.#client = client
+    this.#producer = producer
+    this.#batcher = new ProduceBatcher({ maxBatchRecords, send: async (records) => await this.#produce(producer, records) })
+  }
+
+  protected async disconnect (): Promise<void> {
+    const producer = this.#producer
+    this.#producer = null
+    this.#batcher = null
+    this.#client = null
+    await producer?.close().catch(() => {})
+  }
+
+  protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, properties: Readonly<Record<string, string>>): Promise<void> {
+    const kafkaName = this.topicFor(topic)
+    if (bytes.length > this.settings.maxMessageSize) throw new KafkaMessageTooLargeError(envelope.eventId, kafkaName, bytes.length)
+    await this.#batcherOrFail().send(envelopeRecord(kafkaName, bytes, envelope, contentType, properties))
+  }
+
+  protected async openConsumer (group: SubscriptionGroup): Promise<void> {
+    const client = this.#client
+    if (client === null) throw new BusNotStartedError(this.kind)
+    const { dispatcher } = this
+    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
+    const topic = this.topicFor(group.topic)
+    const consumer = new KafkaGroupConsumer(group, {
+      client,
+      settings: this.settings,
+      topic,
+      dispatcher,
+      logger,
+      concurrency,
+      drainTimeoutMs,
+      retryDelayMs,
+      consume: { retryDelayMs, signal: this.stopSignal },
+      deadLetter: async (record, reason, envelope) => {
+        const deadLetterTopic = kafkaTopic({ ...this.settings, topicPrefix: '' }, this.settings.deadLetterTopic(topic, group.subscription))
+        await this.#batcherOrFail().send(deadLetterRecord(deadLetterTopic, record, group.subscription, reason, envelope))
+      }
+    })
+    this.#consumers.set(group, consumer)
+    try {
+      await consumer.open()
+    } catch (err) {
+      this.#consumers.delete(group)
+      throw err
+    }
+  }
+
+  protected async closeConsumer (group: SubscriptionGroup): Promise<void> {
+    const consumer = this.#consumers.get(group)
+    if (consumer === undefined) return
+    this.#consumers.delete(group)
+    await consumer.close()
+  }
+
+  async #produce (producer: RecordProducer, records: readonly OutgoingRecord[]): Promise<void> {
+    const { brokers, sendTimeoutMs } = this.settings
+    const first = records[0]!
+    try {
+      await withTimeout(producer.send({
+        messages: records.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, ...(r.key === null ? {} : { key: r.key }) }))
+      }), sendTimeoutMs, () => new Error(`no acknowledgement within sendTimeoutMs (${sendTimeoutMs} ms)`))
+    } catch (err) {
+      throw clientFailure(err, {
+        brokers: brokers.join(','),
+        topic: first.topic,
+        message: records.length === 1 ? (first.headers.event_id ?? 'record') : `batch of ${records.length} records`,
+        size: first.value.length
+      })
+    }
+  }
+
+  #batcherOrFail (): ProduceBatcher {
+    if (this.#batcher === null) throw new BusNotStartedError(this.kind)
+    return this.#batcher
+  }
+}
