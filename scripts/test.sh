@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: the whole suite against the real PostgreSQL and a real Pulsar broker.
-# Starts the broker when none answers (and stops it afterwards); leaves a running one alone.
+# The test command: the whole suite against the real PostgreSQL and real Pulsar and Kafka brokers.
+# Starts a broker when none answers (and stops it afterwards); leaves a running one alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +20,18 @@ if [ "${PULSAR_TESTS:-}" != "skip" ] && ! curl -fsS --max-time 3 "$web_url/admin
   PULSAR_FRESH=1 bash scripts/pulsar/start.sh
   started_broker=1
 fi
+
+kafka_brokers="${KAFKA_BROKERS:-127.0.0.1:9092}"
+started_kafka=0
+if [ "${KAFKA_TESTS:-}" != "skip" ] && ! node scripts/kafka/roundtrip.mjs "$kafka_brokers" >/dev/null 2>&1; then
+  echo "No Kafka broker at $kafka_brokers: starting one with scripts/kafka/start.sh (the first run downloads it)."
+  KAFKA_FRESH=1 bash scripts/kafka/start.sh
+  started_kafka=1
+fi
+
 stop_broker () {
   if [ "$started_broker" = 1 ]; then bash scripts/pulsar/stop.sh || true; fi
+  if [ "$started_kafka" = 1 ]; then bash scripts/kafka/stop.sh || true; fi
 }
 trap stop_broker EXIT
 

@@ -111,7 +111,7 @@ export class KafkaGroupConsumer {
     let stream: RecordStream
     try {
       stream = await withTimeout(consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 500 }),
-        settings.connectTimeoutMs, () => new Error(`no answer joining consumer group ${this.groupId} within ${settings.connectTimeoutMs} ms`))
+        settings.connectTimeoutMs, () => Object.assign(new Error(`no answer joining consumer group ${this.groupId} within ${settings.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }))
     } catch (err) {
       void leaveGroup(consumer).catch(() => {})
       throw clientFailure(err, { brokers: settings.brokers.join(','), topic, message: `consumer group ${this.groupId}`, size: 0 })

@@ -3,7 +3,7 @@ import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import { withTimeout } from '../bus/time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError } from '../errors.js'
-import { clientFailure } from './client-errors.js'
+import { clientFailure, describeClientError } from './client-errors.js'
 import { KafkaConnectError, KafkaMessageTooLargeError } from './errors.js'
 import { KafkaGroupConsumer } from './group-consumer.js'
 import { kafkaTopic, resolveKafkaBusSettings, type KafkaBusOptions, type KafkaBusSettings } from './kafka-bus-options.js'
@@ -45,6 +45,7 @@ export class KafkaBus extends AbstractBus {
   protected async connect (): Promise<void> {
     const { brokers, clientId, connectTimeoutMs, sendTimeoutMs, maxBatchRecords } = this.settings
     const client = await loadKafkaClient()
+    await this.#probe(client)
     const producer: RecordProducer = new client.Producer<string, Buffer, string, string>({
       clientId,
       bootstrapBrokers: [...brokers],
@@ -54,14 +55,6 @@ export class KafkaBus extends AbstractBus {
       autocreateTopics: true,
       serializers: { key: asBytes, value: passBytes, headerKey: asBytes, headerValue: asBytes }
     })
-    try {
-      // A metadata round trip proves a broker answers before start() resolves.
-      await withTimeout(producer.metadata({ topics: [] }), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`))
-    } catch (err) {
-      void producer.close().catch(() => {})
-      const failure = clientFailure(err, { brokers: brokers.join(','), topic: '(metadata)', message: 'start', size: 0 })
-      throw failure instanceof KafkaConnectError ? failure : new KafkaConnectError(brokers.join(','), failure.message)
-    }
     this.options.logger.info({ brokers, clientId }, 'Kafka bus connected')
     this.#client = client
     this.#producer = producer
@@ -119,13 +112,27 @@ export class KafkaBus extends AbstractBus {
     await consumer.close()
   }
 
+  /** A metadata round trip proves a broker answers before start() resolves; few retries, so a refused connection fails fast. */
+  async #probe (client: KafkaClientModule): Promise<void> {
+    const { brokers, clientId, connectTimeoutMs } = this.settings
+    const admin = new client.Admin({ clientId, bootstrapBrokers: [...brokers], timeout: connectTimeoutMs, retries: 1, retryDelay: 200 })
+    try {
+      await withTimeout(admin.metadata({ topics: [] }), connectTimeoutMs, () => Object.assign(new Error(`no answer within ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }))
+    } catch (err) {
+      const failure = clientFailure(err, { brokers: brokers.join(','), topic: '(none)', message: 'start', size: 0 })
+      throw failure instanceof KafkaConnectError ? failure : new KafkaConnectError(brokers.join(','), describeClientError(err))
+    } finally {
+      void admin.close().catch(() => {})
+    }
+  }
+
   async #produce (producer: RecordProducer, records: readonly OutgoingRecord[]): Promise<void> {
     const { brokers, sendTimeoutMs } = this.settings
     const first = records[0]!
     try {
       await withTimeout(producer.send({
         messages: records.map((r) => ({ topic: r.topic, value: r.value, headers: r.headers, ...(r.key === null ? {} : { key: r.key }) }))
-      }), sendTimeoutMs, () => new Error(`no acknowledgement within sendTimeoutMs (${sendTimeoutMs} ms)`))
+      }), sendTimeoutMs, () => Object.assign(new Error(`no acknowledgement within sendTimeoutMs (${sendTimeoutMs} ms)`), { code: 'ETIMEDOUT' }))
     } catch (err) {
       throw clientFailure(err, {
         brokers: brokers.join(','),
