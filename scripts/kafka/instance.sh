@@ -2,6 +2,7 @@
 # Sourced, not run. Every value can be set from the environment; see README.md.
 
 KAFKA_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$KAFKA_SCRIPTS_DIR/../lib/jvm-broker.sh"
 KAFKA_REPO_DIR="$(cd "$KAFKA_SCRIPTS_DIR/../.." && pwd)"
 
 KAFKA_INSTANCE="${KAFKA_INSTANCE:-default}"
@@ -21,11 +22,4 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 # a pid file left by a crash must not make us signal some other process.
 kafka_instance_marker="-Dkafka.instance.dir=$KAFKA_DATA_DIR"
 
-kafka_running_pid() {
-  [ -f "$KAFKA_PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$KAFKA_PID_FILE" 2>/dev/null)"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -- "$kafka_instance_marker" || return 1
-  echo "$pid"
-}
+kafka_running_pid() { jvm_broker_running_pid "$KAFKA_PID_FILE" "$kafka_instance_marker"; }

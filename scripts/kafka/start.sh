@@ -47,28 +47,9 @@ if pid="$(kafka_running_pid)"; then
 fi
 
 # --- jars -------------------------------------------------------------------
-# lib/.complete holds a hash of pom.xml: a changed pom resolves the jars again.
-pom_id="$(md5sum < "$pom" | cut -c1-12)"
-if [ "$(cat "$lib/.complete" 2>/dev/null)" != "$pom_id" ]; then
-  say "resolving Kafka $version jars into $lib (first run only)"
-  staging="$lib.staging.$$"
-  mvn_args=(-q -B -Dstyle.color=never -f "$pom" "-Dkafka.lib=$staging" dependency:copy-dependencies)
-  # Offline first: with the jars in the local repository this takes seconds and
-  # asks no registry.
-  mvn -o "${mvn_args[@]}" >/dev/null 2>&1 ||
-    mvn "${mvn_args[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' ||
-    { rm -rf "$staging"; fail "mvn could not resolve the jars (see above)"; }
-  [ -f "$staging/kafka_2.13-$version.jar" ] || { rm -rf "$staging"; fail "mvn did not copy kafka_2.13-$version.jar"; }
-  echo "$pom_id" > "$staging/.complete"
-  # Swap whole folders: brokers running from the old one keep their open jars.
-  [ ! -d "$lib" ] || mv -T "$lib" "$lib.old.$$"
-  mv -T "$staging" "$lib" 2>/dev/null || rm -rf "$staging"  # another start won the race
-  rm -rf "$lib.old.$$"
-fi
-
-java_version="$("$JAVA" -version 2>&1)"
-grep -qE 'version "(1[7-9]|[2-9][0-9])' <<<"$java_version" ||
-  fail "Kafka $version needs Java 17 or newer: $(head -n 1 <<<"$java_version")"
+jvm_broker_resolve_jars "Kafka $version" "$pom" "$lib" kafka.lib
+[ -f "$lib/kafka_2.13-$version.jar" ] || fail "$lib lacks kafka_2.13-$version.jar: delete $lib and start again"
+java_version="$(jvm_broker_java_version "Kafka $version" "$JAVA")"
 
 # --- data folder, configuration, storage --------------------------------------
 for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
@@ -100,16 +81,9 @@ jvm_opts=(
   "-Dlog4j2.configurationFile=$KAFKA_SCRIPTS_DIR/log4j2.xml"
   "-Dkafka.logs.dir=$KAFKA_LOG_DIR"
 )
-# Class data sharing: the first start records the loaded classes into an archive
-# when the JVM exits (stop.sh keeps it only after a clean exit); later starts map
-# it and get ready sooner. One archive per JVM build and jar set.
-cds="$KAFKA_CACHE_DIR/$version/cds-$pom_id-$(md5sum <<<"$java_version" | cut -c1-12).jsa"
-if [ -f "$cds" ]; then
-  jvm_opts+=("-XX:SharedArchiveFile=$cds")
-elif [ "${KAFKA_CDS:-1}" = 1 ]; then
-  jvm_opts+=("-XX:ArchiveClassesAtExit=$KAFKA_DATA_DIR/classes.jsa")
-  echo "$cds" > "$KAFKA_DATA_DIR/classes.jsa.target"
-fi
+# Class data sharing (scripts/lib/jvm-broker.sh): later starts map the classes the first loaded.
+cds_flag="$(jvm_broker_cds_flag "$KAFKA_CACHE_DIR/$version" "$pom" "$java_version" "$KAFKA_DATA_DIR" "${KAFKA_CDS:-1}")"
+[ -z "$cds_flag" ] || jvm_opts+=("$cds_flag")
 # shellcheck disable=SC2206 # KAFKA_JAVA_OPTS is a list of flags on purpose
 jvm_opts+=(${KAFKA_JAVA_OPTS:-})
 

@@ -2,6 +2,7 @@
 # Sourced, not run. Every value can be set from the environment; see README.md.
 
 PULSAR_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$PULSAR_SCRIPTS_DIR/../lib/jvm-broker.sh"
 PULSAR_REPO_DIR="$(cd "$PULSAR_SCRIPTS_DIR/../.." && pwd)"
 
 PULSAR_INSTANCE="${PULSAR_INSTANCE:-default}"
@@ -29,11 +30,4 @@ PULSAR_SUPERUSER_TOKEN_FILE="$PULSAR_DATA_DIR/superuser.token"
 # a pid file left by a crash must not make us signal some other process.
 pulsar_instance_marker="-Dpulsar.instance.dir=$PULSAR_DATA_DIR"
 
-pulsar_running_pid() {
-  [ -f "$PULSAR_PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$PULSAR_PID_FILE" 2>/dev/null)"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -- "$pulsar_instance_marker" || return 1
-  echo "$pid"
-}
+pulsar_running_pid() { jvm_broker_running_pid "$PULSAR_PID_FILE" "$pulsar_instance_marker"; }

@@ -63,27 +63,8 @@ if pid="$(pulsar_running_pid)"; then
 fi
 
 # --- jars -------------------------------------------------------------------
-# lib/.complete holds a hash of pom.xml: a changed pom resolves the jars again.
-pom_id="$(md5sum < "$pom" | cut -c1-12)"
-if [ "$(cat "$lib/.complete" 2>/dev/null)" != "$pom_id" ]; then
-  say "resolving Pulsar $version jars into $lib (first run only)"
-  staging="$lib.staging.$$"
-  mvn_args=(-q -B -Dstyle.color=never -f "$pom" "-Dpulsar.lib=$staging" dependency:copy-dependencies)
-  # Offline first: on a machine whose local repository already has the jars this
-  # takes seconds and asks no registry.
-  mvn -o "${mvn_args[@]}" >/dev/null 2>&1 ||
-    mvn "${mvn_args[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' ||
-    { rm -rf "$staging"; fail "mvn could not resolve the jars (see above)"; }
-  echo "$pom_id" > "$staging/.complete"
-  # Swap whole folders: brokers running from the old one keep their open jars.
-  [ ! -d "$lib" ] || mv -T "$lib" "$lib.old.$$"
-  mv -T "$staging" "$lib" 2>/dev/null || rm -rf "$staging"  # another start won the race
-  rm -rf "$lib.old.$$"
-fi
-
-java_version="$("$JAVA" -version 2>&1)"
-grep -qE 'version "(1[7-9]|[2-9][0-9])' <<<"$java_version" ||
-  fail "Pulsar $version needs Java 17 or newer: $(head -n 1 <<<"$java_version")"
+jvm_broker_resolve_jars "Pulsar $version" "$pom" "$lib" pulsar.lib
+java_version="$(jvm_broker_java_version "Pulsar $version" "$JAVA")"
 
 # --- data folder and configuration ------------------------------------------
 for port in "$PULSAR_BROKER_PORT" "$PULSAR_WEB_PORT" "$PULSAR_BOOKIE_PORT"; do
@@ -170,17 +151,9 @@ jvm_opts=(
   --add-opens java.base/sun.net=ALL-UNNAMED
   --add-opens java.management/sun.management=ALL-UNNAMED
 )
-# Class data sharing: the first start records the ~15k loaded classes into an
-# archive when the JVM exits (stop.sh keeps it only after a clean exit); later
-# starts map it and spend ~25% less CPU getting ready. One archive per JVM build
-# and jar set.
-cds="$PULSAR_CACHE_DIR/$version/cds-$pom_id-$(md5sum <<<"$java_version" | cut -c1-12).jsa"
-if [ -f "$cds" ]; then
-  jvm_opts+=("-XX:SharedArchiveFile=$cds")
-elif [ "${PULSAR_CDS:-1}" = 1 ]; then
-  jvm_opts+=("-XX:ArchiveClassesAtExit=$PULSAR_DATA_DIR/classes.jsa")
-  echo "$cds" > "$PULSAR_DATA_DIR/classes.jsa.target"
-fi
+# Class data sharing (scripts/lib/jvm-broker.sh): ~25% less CPU getting ready once recorded.
+cds_flag="$(jvm_broker_cds_flag "$PULSAR_CACHE_DIR/$version" "$pom" "$java_version" "$PULSAR_DATA_DIR" "${PULSAR_CDS:-1}")"
+[ -z "$cds_flag" ] || jvm_opts+=("$cds_flag")
 # shellcheck disable=SC2206 # PULSAR_JAVA_OPTS is a list of flags on purpose
 jvm_opts+=(${PULSAR_JAVA_OPTS:-})
 

@@ -97,12 +97,15 @@ export function failureContract (t: Test, harness: BusHarness): void {
     const handled = new Mailbox<string>()
     await bus.subscribe(type, async (envelope) => {
       running++
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      await new Promise((resolve) => setTimeout(resolve, 50))
       if (!bus.started) cut++
       running--
       handled.put(envelope.eventId)
     })
-    const ids = await publishMany(bus, type, count)
+    // All at once, so that the consumer is still near the start when stop() comes.
+    const envelopes = Array.from({ length: count }, (_, n) => envelopeOf(type, { n }))
+    const ids = envelopes.map((envelope) => envelope.eventId)
+    await Promise.all(envelopes.map(async (envelope) => await bus.publish(envelope)))
     await handled.take(3, 'the first events')
     await bus.stop()
     t.equal(running, 0, 'stop() returned only once the running handlers finished')
