@@ -8,6 +8,12 @@ export interface TopicSchema {
   readonly definition: AvroRecordSchema
 }
 
+/** Where a codec finds schemas it does not hold: a schema registry. */
+export interface SchemaLookup {
+  /** Every registered version of a topic's schema (short name), oldest first; none when it has no schema. */
+  versionsOf (topic: string): Promise<TopicSchema[]>
+}
+
 /** Turns envelopes into bytes for a transport and back. */
 export interface MessageCodec {
   /**
@@ -43,4 +49,6 @@ export interface MessageCodec {
    * the codec knows no event type of the topic. `catalog` holds the event definitions the bus knows.
    */
   registrySchema? (topic: string, catalog: EventCatalog): TopicSchema | undefined
+  /** Lets the codec look up writer schemas it does not hold (the Pulsar bus calls it when its schemaRegistry is on). */
+  useSchemaRegistry? (registry: SchemaLookup): void
 }

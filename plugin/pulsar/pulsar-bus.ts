@@ -102,6 +102,8 @@ export class PulsarBus extends AbstractBus {
       const { codec, catalog } = this.options
       this.#schemas = new SchemaRegistry({ admin: this.admin(), config: this.config, codec, catalog, logger })
       await this.#schemas.checkAll()
+      // Readers find writer schemas they do not hold (a newer or older producer's) in the registry.
+      for (const reader of [codec, ...this.options.codecs]) reader.useSchemaRegistry?.(this.#schemas)
     }
     const driver = this.#driver
     this.#producers = new ProducerCache(async (topic) => await driver.createProducer({

@@ -1,6 +1,6 @@
 import type { PulsarAdmin } from './admin.js'
 import type { ResolvedPulsarConfig } from './config.js'
-import type { MessageCodec, TopicSchema } from '../codec/codec.js'
+import type { MessageCodec, SchemaLookup, TopicSchema } from '../codec/codec.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import { PulsarAdminError, PulsarSchemaIncompatibleError } from '../errors.js'
 import type { OutboxLogger } from '../logger.js'
@@ -22,7 +22,7 @@ export interface SchemaRegistryOptions {
  * the broker refuses when it breaks the namespace's compatibility strategy, FULL by default).
  * Registering the same schema again is a no-op for the broker, so every instance may do it.
  */
-export class SchemaRegistry {
+export class SchemaRegistry implements SchemaLookup {
   readonly #options: SchemaRegistryOptions
   readonly #registered = new Map<string, Promise<void>>()
 
@@ -46,6 +46,16 @@ export class SchemaRegistry {
         throw new PulsarSchemaIncompatibleError(topic, answer.schemaCompatibilityStrategy ?? 'unknown', `the registry refuses this ${schema.type} schema`)
       }
     }
+  }
+
+  /** Every registered version of a topic's schema (short name), oldest first: GET …/schemas. */
+  async versionsOf (topic: string): Promise<TopicSchema[]> {
+    const answer = await this.#options.admin.request('GET', `${this.#path(topic)}/schemas`) as { getSchemaResponses?: Array<{ type: string, data: string }> } | null
+    const versions: TopicSchema[] = []
+    for (const version of answer?.getSchemaResponses ?? []) {
+      if (version.type === 'AVRO' || version.type === 'JSON') versions.push({ type: version.type, definition: JSON.parse(version.data) })
+    }
+    return versions
   }
 
   /** Registers the topic's schema once per bus; later calls wait for the first. */

@@ -4,7 +4,7 @@ import { AvroUnknownEventError, AvroUnknownWriterSchemaError } from './avro-erro
 import { avroFingerprint } from './fingerprint.js'
 import { fromAvroValue, payloadSchemaOf, type AvroRecordSchema } from '../schema/payload-schema.js'
 import { payloadField, topicSchemaOf } from '../schema/topic-schema.js'
-import type { MessageCodec, TopicSchema } from '../codec.js'
+import type { MessageCodec, SchemaLookup, TopicSchema } from '../codec.js'
 import { contentTypeParameters } from '../codecs.js'
 import type { MessageEnvelope } from '../../envelope/envelope.js'
 import { assertEnvelopeFields } from '../../envelope/envelope-fields.js'
@@ -18,11 +18,6 @@ export interface AvroCodecOptions {
   payloadSchemas?: Readonly<Record<string, AvroRecordSchema>>
   /** Topic schemas other writers used (earlier or later versions), for reading their messages without a registry. */
   writerSchemas?: readonly AvroRecordSchema[]
-  /**
-   * Finds a writer schema this codec does not hold, by its fingerprint (the Pulsar bus's schema
-   * registry sets this). Resolves with null when there is none.
-   */
-  resolveWriterSchema?: (fingerprint: string) => Promise<AvroRecordSchema | null>
 }
 
 interface WriterSchema {
@@ -45,7 +40,9 @@ export class AvroCodec implements MessageCodec {
   readonly #payloadTypes = new Map<string, avro.Type>()
   readonly #writers = new Map<string, WriterSchema>()
   readonly #resolvers = new Map<string, avro.Resolver>()
-  readonly #resolve: AvroCodecOptions['resolveWriterSchema']
+  #registry: SchemaLookup | null = null
+  /** The registry lookup in flight: messages of one new writer schema share it. */
+  #lookingUp: Promise<void> | null = null
 
   constructor (options: AvroCodecOptions) {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.events) || options.events.length === 0) {
@@ -66,7 +63,11 @@ export class AvroCodec implements MessageCodec {
       this.#topics.set(topic, { schema, writer: this.#remember(schema) })
     }
     for (const schema of options.writerSchemas ?? []) this.#remember(schema)
-    this.#resolve = options.resolveWriterSchema
+  }
+
+  /** Writer schemas this codec does not hold are then looked up among the versions of its topics' schemas. */
+  useSchemaRegistry (registry: SchemaLookup): void {
+    this.#registry = registry
   }
 
   /** The Avro schema (JSON form) of a topic's messages: what the schema registry holds for it. */
@@ -117,13 +118,28 @@ export class AvroCodec implements MessageCodec {
     if (fingerprint === undefined) throw new MalformedMessageError(`content type ${JSON.stringify(contentType)} names no writer schema (fingerprint=…)`)
     const writer = this.#writers.get(fingerprint)
     if (writer !== undefined) return this.#read(writer, bytes)
-    const resolve = this.#resolve
-    if (resolve === undefined) throw new AvroUnknownWriterSchemaError(`fingerprint ${fingerprint}`)
-    return resolve(fingerprint).then((schema) => {
-      const found = schema === null ? undefined : this.#remember(schema)
-      if (found?.fingerprint !== fingerprint) throw new AvroUnknownWriterSchemaError(`fingerprint ${fingerprint}, not in the schema registry`)
+    if (this.#registry === null) throw new AvroUnknownWriterSchemaError(`fingerprint ${fingerprint}`)
+    return this.#lookUp().then(() => {
+      const found = this.#writers.get(fingerprint)
+      if (found === undefined) throw new AvroUnknownWriterSchemaError(`fingerprint ${fingerprint}, in no version of the registry's schemas of ${this.topics.join(', ')}`)
       return this.#read(found, bytes)
     })
+  }
+
+  /** Remembers every AVRO version the registry holds for this codec's topics. */
+  async #lookUp (): Promise<void> {
+    this.#lookingUp ??= (async () => {
+      try {
+        for (const topic of this.topics) {
+          for (const version of await this.#registry!.versionsOf(topic)) {
+            if (version.type === 'AVRO') this.#remember(version.definition)
+          }
+        }
+      } finally {
+        this.#lookingUp = null
+      }
+    })()
+    await this.#lookingUp
   }
 
   #read (writer: WriterSchema, bytes: Uint8Array): MessageEnvelope {

@@ -5,6 +5,7 @@ import { AvroCodec } from '../../../plugin/codec/avro/index.js'
 import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace.js'
 import { brokerSkipReason } from './broker.js'
 import { envelopeOf, startedBus } from './bus-fixture.js'
+import { Mailbox } from '../../support/mailbox.js'
 
 /**
  * The schemaRegistry option on the real broker: the first publish to a topic registers its
@@ -71,4 +72,27 @@ t.test('JSON: the envelope with a union of payloads is registered; under FULL a 
   await wider.start()
   await wider.publish(envelopeOf(OrderCancelled.type, { orderId: 'o-1' }))
   t.equal((await registered(namespace)).version, v0.version + 1)
+})
+
+t.test('Avro readers find the schema of an older or newer writer in the registry, and resolve its payload to their own', { skip }, async (t) => {
+  const namespace = await freshNamespace(t)
+  const v2 = defineEvent('order.OrderCreated', Type.Object({ orderId: Type.String(), total: Type.Integer(), currency: Type.String({ default: 'EUR' }) }), { topic })
+  const oldWriter = await startedBus(t, busOptions(namespace, [OrderCreated], 'avro'))
+  await oldWriter.publish(envelopeOf(OrderCreated.type, { orderId: 'o-1', total: 5 }))
+  const newWriter = await startedBus(t, busOptions(namespace, [v2], 'avro'))
+  await newWriter.publish(envelopeOf(v2.type, { orderId: 'o-2', total: 7, currency: 'CHF' }))
+  t.equal((await registered(namespace)).version, 1, 'the field added with a default was accepted under FULL')
+
+  for (const [name, definition, expected] of [
+    ['old reader', OrderCreated, [{ orderId: 'o-1', total: 5 }, { orderId: 'o-2', total: 7 }]],
+    ['new reader', v2, [{ orderId: 'o-1', total: 5, currency: 'EUR' }, { orderId: 'o-2', total: 7, currency: 'CHF' }]]
+  ] as const) {
+    const reader = await startedBus(t, { ...busOptions(namespace, [definition], 'avro'), source: `${name.replace(' ', '-')}-${namespace}` })
+    const handled = new Mailbox<unknown>()
+    await reader.subscribe(definition, (envelope) => handled.put(envelope.payload))
+    const payloads = await handled.take(2, `${name}: both messages`)
+    // Unkeyed events are handled concurrently: the one whose writer schema is looked up may come second.
+    const byOrder = (a: unknown, b: unknown): number => String((a as { orderId: string }).orderId).localeCompare((b as { orderId: string }).orderId)
+    t.same(payloads.sort(byOrder), expected, `${name}: each message resolved from its writer's schema`)
+  }
 })
