@@ -1,0 +1,39 @@
+/**
+ * A relaying process for the test of a relay killed mid-batch: a projector on the test database
+ * relaying to the test broker. Once `RELAY_HOLD_AFTER` publishes have been confirmed by the
+ * broker, every later publish hangs, so the batch in flight stays half published and unmarked
+ * until the test kills the process (SIGKILL).
+ *
+ * Environment: RELAY_DATABASE_URL, RELAY_NAMESPACE, RELAY_HOLD_AFTER, RELAY_LEASE_MS, RELAY_BATCH_SIZE.
+ */
+import { writeSync } from 'node:fs'
+import { EventCatalog, OutboxProjector, PulsarBus, type MessageEnvelope, type PublishOptions } from '../../plugin/index.js'
+import { openPostgres } from '../../plugin/database/postgres-js.js'
+import { AccountCredited } from './events.js'
+import { testBrokerConfig } from './pulsar-namespace.js'
+
+const holdAfter = Number(process.env.RELAY_HOLD_AFTER)
+const catalog = new EventCatalog([AccountCredited])
+const database = openPostgres({ url: process.env.RELAY_DATABASE_URL!, max: 4, applicationName: 'relay-killed-mid-batch' })
+const bus = new PulsarBus({ ...testBrokerConfig(process.env.RELAY_NAMESPACE), source: 'relay-child', driver: 'websocket', catalog })
+await bus.start()
+
+let confirmed = 0
+const publish = bus.publish.bind(bus)
+bus.publish = async (envelope: MessageEnvelope, options?: PublishOptions): Promise<void> => {
+  if (confirmed >= holdAfter) return await new Promise<never>(() => {})
+  await publish(envelope, options)
+  if (++confirmed === holdAfter) writeSync(1, `held after ${confirmed} publishes\n`)
+}
+
+const projector = new OutboxProjector({
+  db: database.db,
+  bus,
+  catalog,
+  batchSize: Number(process.env.RELAY_BATCH_SIZE),
+  leaseMs: Number(process.env.RELAY_LEASE_MS),
+  pollIntervalMs: 50,
+  channel: null
+})
+await projector.start()
+writeSync(1, 'relaying\n')
