@@ -3,6 +3,7 @@ import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type Mess
 import { demoEvents } from './events.js'
 import { subscribeReserveStock } from './handlers/reserve-stock.js'
 import { subscribeSettleOrder } from './handlers/settle-order.js'
+import { decorateReadiness } from './readiness.js'
 import { healthRoutes } from './routes/health.js'
 import { orderRoutes } from './routes/orders.js'
 
@@ -30,6 +31,7 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     // Refuse unknown fields instead of silently dropping them (Fastify's default strips them).
     ajv: { customOptions: { removeAdditional: false } }
   })
+  decorateReadiness(app)
   await app.register(outboxPlugin, {
     db: options.db,
     source: SERVICE_NAME,

@@ -31,6 +31,12 @@ export interface ServiceConfig {
    */
   shutdownTimeoutMs: number
   /**
+   * STOP_DELAY_MS: how long a graceful stop keeps serving, not ready, before it stops any work,
+   * so load balancers see /health/ready fail and route elsewhere first; default 0. Set it to
+   * your load balancer's probe period times its failure threshold. Counts within SHUTDOWN_TIMEOUT_MS.
+   */
+  stopDelayMs: number
+  /**
    * OUTBOX_CODEC: how events are written, `avro` or `json`; default avro on Pulsar (its topics
    * then carry Avro schemas in the registry, which gain event types compatibly), json in memory.
    * Either codec reads both.
@@ -55,6 +61,7 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
     outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
     shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000,
+    stopDelayMs: readMilliseconds('STOP_DELAY_MS', env.STOP_DELAY_MS) ?? 0,
     codec: readCodec(env.OUTBOX_CODEC, nonEmpty(env.PULSAR_URL) === null ? 'json' : 'avro')
   }
 }

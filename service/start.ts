@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { openEmbedded } from '../plugin/database/pglite.js'
@@ -49,7 +50,7 @@ export async function startOrderService (extensions: ServiceExtensions = {}): Pr
     database.kind === 'pglite' && bus.embedded
       ? 'Embedded mode: in-process PostgreSQL (PGlite) and the in-memory bus. Set DATABASE_URL and PULSAR_URL to use real services'
       : 'Order service using real services')
-  stopGracefullyOnSignals(app, database, config.shutdownTimeoutMs)
+  stopGracefullyOnSignals(app, database, config)
   await app.listen({ port: config.port, host: config.host })
 }
 
@@ -61,11 +62,13 @@ function projectorOptions (config: ServiceConfig): { leaseMs?: number, pollInter
 }
 
 /**
- * First SIGINT/SIGTERM: stop the projector, drain, stop the bus, close the database. Second: exit
+ * First SIGINT/SIGTERM: mark the service not ready, wait STOP_DELAY_MS, stop the projector and the bus (handlers
+ * drain) while HTTP still answers, so /health/live stays true and /health/ready false for as long
+ * as that takes; then close HTTP (in-flight requests finish) and the database. Second signal: exit
  * now. A stop that takes longer than `timeoutMs` exits too: whatever was not finished is still
  * in the outbox or unacknowledged at the broker, so nothing is lost, only delayed.
  */
-function stopGracefullyOnSignals (app: FastifyInstance, database: DatabaseHandle, timeoutMs: number): void {
+function stopGracefullyOnSignals (app: FastifyInstance, database: DatabaseHandle, { shutdownTimeoutMs: timeoutMs, stopDelayMs }: ServiceConfig): void {
   let stopping = false
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -78,7 +81,10 @@ function stopGracefullyOnSignals (app: FastifyInstance, database: DatabaseHandle
       app.log.error({ timeoutMs }, 'Graceful stop did not finish in time; exiting')
       process.exit(1)
     }, timeoutMs).unref()
-    app.close()
+    app.readiness.markStopping()
+    delay(stopDelayMs)
+      .then(async () => await stopMessaging(app))
+      .then(async () => await app.close())
       .then(async () => await database.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
@@ -88,6 +94,18 @@ function stopGracefullyOnSignals (app: FastifyInstance, database: DatabaseHandle
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+}
+
+/**
+ * The outbox work of a stop, before HTTP closes: the projector finishes its batch, the bus lets
+ * running handlers finish. app.close() stops them again, which does nothing the second time.
+ * Orders still accepted meanwhile are committed to the outbox and relayed by another instance or
+ * the next start.
+ */
+async function stopMessaging (app: FastifyInstance): Promise<void> {
+  await app.outbox.projector?.stop()
+  await app.outbox.retention?.stop()
+  await app.bus.stop()
 }
 
 /** How the service says it could not start: the error's name, code and message, then exit 1. */

@@ -3,7 +3,7 @@ import type { SubscriptionGroup } from './subscription-registry.js'
 import type { Codecs } from '../codec/codecs.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { EventCatalog } from '../events/event-catalog.js'
-import type { OutboxLogger } from '../logger.js'
+import { eventLogFields, type OutboxLogger } from '../logger.js'
 import { isDatabaseOutage } from '../database/database-errors.js'
 import { InvalidPayloadError } from '../errors.js'
 
@@ -55,7 +55,7 @@ export class Dispatcher {
       // A known type on a topic several types share is routine; a type nobody defined is news.
       const known = catalog.get(envelope.eventType) !== undefined
       const log = known ? logger.debug.bind(logger) : logger.warn.bind(logger)
-      log({ eventType: envelope.eventType, eventId: envelope.eventId, topic: group.topic, subscription: group.subscription },
+      log({ ...eventLogFields(envelope), topic: group.topic, subscription: group.subscription },
         known ? 'Acknowledged an event this subscription does not handle' : 'Acknowledged an event of an unknown type')
       return ack
     }
@@ -70,14 +70,14 @@ export class Dispatcher {
       if (isDatabaseOutage(error)) {
         // Not the message's fault: retried until the database is back, however long that takes,
         // never dead-lettered (as the projector keeps rows pending through a broker outage).
-        logger.warn({ err: error, eventType: envelope.eventType, eventId: envelope.eventId, subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
+        logger.warn({ err: error, ...eventLogFields(envelope), subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
           'Handler failed: the database is unreachable; the message will be redelivered, and not dead-lettered for it')
         return { kind: 'retry', error }
       }
       if (delivery.redeliveryCount >= maxRedeliveries) {
         return { kind: 'dead-letter', reason: `handler failed on delivery ${delivery.redeliveryCount + 1} of ${maxRedeliveries + 1}: ${error.message}`, envelope }
       }
-      logger.warn({ err: error, eventType: envelope.eventType, eventId: envelope.eventId, subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
+      logger.warn({ err: error, ...eventLogFields(envelope), subscription: group.subscription, redeliveryCount: delivery.redeliveryCount },
         'Handler failed; the message will be redelivered')
       return { kind: 'retry', error }
     }

@@ -6,6 +6,7 @@ import type { SubscriptionGroup } from './subscription-registry.js'
 import { settlesWithin } from './time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError } from '../errors.js'
+import { eventLogFields } from '../logger.js'
 
 /** A message the bus gave up on, with why. */
 export interface DeadLetter {
@@ -195,7 +196,7 @@ export class MemoryBus extends AbstractBus {
       deadLetter: async (reason, envelope) => {
         if (!settle()) return
         this.#deadLetters.push({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, reason, bytes: message.bytes, key: message.key, envelope, contentType: message.contentType ?? null, properties: message.properties ?? {} })
-        this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, eventId: envelope?.eventId, reason }, 'Message dead-lettered')
+        this.options.logger.error({ topic: group.topic, subscription: group.subscription, messageId: message.messageId, ...eventLogFields(envelope), reason }, 'Message dead-lettered')
       }
     }, { retryDelayMs: this.options.retryDelayMs, signal: this.stopSignal })
   }

@@ -5,7 +5,7 @@ import type { OutboxTransaction } from '../database/database.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { EventDefinition, PayloadOf } from '../events/define-event.js'
 import { InvalidOptionsError } from '../errors.js'
-import { silentLogger, type OutboxLogger } from '../logger.js'
+import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
 import type { Outbox } from '../outbox/outbox.js'
 import { purgeInboxMarks } from '../outbox/statements/maintenance.js'
 import { inbox as defaultInboxTable, type InboxTable } from '../outbox/tables.js'
@@ -117,7 +117,7 @@ export class Inbox {
   async #handle (consumer: string, handler: InboxHandler<any>, envelope: MessageEnvelope, delivery: Delivery): Promise<void> {
     const applied = await this.#outbox.transaction(async (tx, outbox) => {
       if (!await markProcessed(tx, this.#table, consumer, envelope)) {
-        this.#logger.debug({ consumer, eventId: envelope.eventId, eventType: envelope.eventType, redeliveryCount: delivery.redeliveryCount },
+        this.#logger.debug({ consumer, ...eventLogFields(envelope), redeliveryCount: delivery.redeliveryCount },
           'Duplicate delivery acknowledged; the event was already applied')
         return false
       }

@@ -5,7 +5,7 @@ import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import { settlesWithin, withTimeout } from '../bus/time-limits.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import type { OutboxLogger } from '../logger.js'
+import { eventLogFields, type OutboxLogger } from '../logger.js'
 import { backoffDelay } from '../pulsar/backoff.js'
 import { PROPERTY } from '../pulsar/message-properties.js'
 import { clientFailure, describeClientError } from './client-errors.js'
@@ -205,11 +205,11 @@ export class KafkaGroupConsumer {
             await deadLetter(record, reason, envelope)
           } catch (err) {
             // Never settle what is not parked: it fails again and is parked next time.
-            logger.error({ topic: record.topic, groupId: this.groupId, messageId: recordId(record), reason, err }, 'Could not publish to the dead-letter topic; the record will be tried again')
+            logger.error({ topic: record.topic, groupId: this.groupId, messageId: recordId(record), ...eventLogFields(envelope), reason, err }, 'Could not publish to the dead-letter topic; the record will be tried again')
             this.#retryLater(record)
             return
           }
-          logger.error({ topic: record.topic, groupId: this.groupId, messageId: recordId(record), eventId: envelope?.eventId, reason }, 'Message dead-lettered')
+          logger.error({ topic: record.topic, groupId: this.groupId, messageId: recordId(record), ...eventLogFields(envelope), reason }, 'Message dead-lettered')
           settle()
         }
       }, consume)

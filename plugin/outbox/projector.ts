@@ -8,7 +8,7 @@ import type { OutboxDatabase } from '../database/database.js'
 import { listenForNotifications, type Unlisten } from '../database/notifications.js'
 import { EventCatalog } from '../events/event-catalog.js'
 import { InvalidOptionsError } from '../errors.js'
-import { silentLogger, type OutboxLogger } from '../logger.js'
+import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
 
 export interface ProjectorOptions {
@@ -299,11 +299,15 @@ export class OutboxProjector {
     this.#stats.published += outcome.published.length
     this.#stats.failedAttempts += countFailed(outcome)
     this.#stats.unpublishable += outcome.unpublishable.length
+    if (outcome.failed.size === 0 && outcome.unpublishable.length === 0) return
+    const rowsById = new Map(outcome.rows.map((row) => [row.id, row]))
     for (const [error, ids] of outcome.failed) {
-      this.#logger.warn({ rows: ids.length, error }, 'Publishing outbox rows failed; they will be retried with backoff')
+      for (const id of ids) {
+        this.#logger.warn({ outboxId: id, ...eventLogFields(rowsById.get(id)), error }, 'Publishing an outbox row failed; it will be retried with backoff')
+      }
     }
     for (const { id, reason } of outcome.unpublishable) {
-      this.#logger.error({ id, reason }, 'Outbox row cannot be published; marked failed')
+      this.#logger.error({ outboxId: id, ...eventLogFields(rowsById.get(id)), reason }, 'Outbox row cannot be published; marked failed')
     }
   }
 

@@ -6,6 +6,8 @@ import { isTransportOutage } from '../errors.js'
 
 /** What happened to each row of a claimed batch. */
 export interface PublishOutcome {
+  /** The batch as claimed, for what is reported about its rows. */
+  readonly rows: readonly ClaimedRow[]
   readonly published: number[]
   /** Failed publishes, grouped by error message so each group is settled in one statement. */
   readonly failed: Map<string, number[]>
@@ -35,7 +37,7 @@ export interface PublishRowsOptions {
 }
 
 export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus, catalog: EventCatalog, options: PublishRowsOptions): Promise<PublishOutcome> {
-  const outcome: PublishOutcome = { published: [], failed: new Map(), unpublishable: [], skipped: [], outage: null }
+  const outcome: PublishOutcome = { rows, published: [], failed: new Map(), unpublishable: [], skipped: [], outage: null }
   const chains = chainsByKey(rows)
   let next = 0
   let timer: NodeJS.Timeout | undefined

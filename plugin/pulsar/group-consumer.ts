@@ -3,7 +3,7 @@ import type { Dispatcher } from '../bus/dispatcher.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import type { OutboxLogger } from '../logger.js'
+import { eventLogFields, type OutboxLogger } from '../logger.js'
 import type { PulsarConsumer, PulsarDriver, ReceivedMessage, SubscribeOptions } from './driver.js'
 import { PROPERTY } from './message-properties.js'
 
@@ -92,12 +92,12 @@ export class GroupConsumer {
             await deadLetter(message, reason, envelope)
           } catch (err) {
             // Never ack what is not parked: give it back, it fails again and is parked next time.
-            logger.error({ topic: this.group.topic, subscription: this.group.subscription, messageId: message.id, reason, err },
+            logger.error({ topic: this.group.topic, subscription: this.group.subscription, messageId: message.id, ...eventLogFields(envelope), reason, err },
               'Could not publish to the dead-letter topic; the message will be redelivered')
             await consumer.nack(message)
             return
           }
-          logger.error({ topic: this.group.topic, subscription: this.group.subscription, messageId: message.id, eventId: envelope?.eventId, reason },
+          logger.error({ topic: this.group.topic, subscription: this.group.subscription, messageId: message.id, ...eventLogFields(envelope), reason },
             'Message dead-lettered')
           await consumer.ack(message)
         }

@@ -39,3 +39,8 @@ export function envelopeProperties (envelope: MessageEnvelope, contentType: stri
   if (tracestate !== undefined) properties[PROPERTY.tracestate] = tracestate
   return properties
 }
+
+/** The event's ids as its properties carry them, for log lines about a message not decoded. */
+export function propertyEvent (properties: Readonly<Record<string, string>>): { eventId?: string, eventType?: string, correlationId?: string } {
+  return { eventId: properties[PROPERTY.eventId], eventType: properties[PROPERTY.eventType], correlationId: properties[PROPERTY.correlationId] }
+}

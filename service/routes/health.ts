@@ -1,18 +1,33 @@
 import type { FastifyInstance } from 'fastify'
+import '../readiness.js'
 
 /**
- * Readiness plus the outbox backlog: a growing `pending` means the relay or the broker is
- * behind; `blockedKeys` lists orders whose events wait behind one that keeps failing;
- * `inbox.duplicates` counts deliveries the inbox absorbed as already applied.
+ * Three views of the service's health:
+ * - `/health/live`: the process answers. True until it exits, graceful stop included: a stop
+ *   that drains the backlog for seconds must not look like a hung process to be killed.
+ * - `/health/ready`: send it traffic. False (503) before the bus has started and from the moment
+ *   a graceful stop begins, so a load balancer stops routing here while in-flight work drains.
+ * - `/health`: readiness plus the outbox backlog: a growing `pending` means the relay or the
+ *   broker is behind; `blockedKeys` lists orders whose events wait behind one that keeps failing;
+ *   `inbox.duplicates` counts deliveries the inbox absorbed as already applied.
  */
 export async function healthRoutes (app: FastifyInstance): Promise<void> {
+  const ready = (): boolean => !app.readiness.stopping && app.bus.started
+
+  app.get('/health/live', async () => ({ live: true }))
+
+  app.get('/health/ready', async (_request, reply) => {
+    const body = { ready: ready(), stopping: app.readiness.stopping, bus: { kind: app.bus.kind, started: app.bus.started } }
+    return await reply.code(body.ready ? 200 : 503).send(body)
+  })
+
   app.get('/health', async (_request, reply) => {
     try {
       const [backlog, blockedKeys] = await Promise.all([app.outbox.backlog(), app.outbox.blockedKeys(10)])
       const relaying = app.outbox.projector?.running ?? false
       return {
-        status: app.bus.started ? 'ok' : 'starting',
-        ready: app.bus.started,
+        status: app.readiness.stopping ? 'stopping' : app.bus.started ? 'ok' : 'starting',
+        ready: ready(),
         bus: { kind: app.bus.kind, started: app.bus.started },
         projector: { running: relaying, ...app.outbox.projector?.stats },
         // Since this process started: `duplicates` counts redeliveries the inbox absorbed.

@@ -7,7 +7,8 @@ import { loadPulsarClient, type PulsarClientModule } from './load-client.js'
 import { NativeConsumer } from './native-consumer.js'
 import { nativeOpenFailure } from './native-errors.js'
 import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
-import type { OutboxLogger } from '../../logger.js'
+import { eventLogFields, type OutboxLogger } from '../../logger.js'
+import { propertyEvent } from '../message-properties.js'
 
 export interface NativeDriverOptions extends DriverOptions {
   readonly logger: OutboxLogger
@@ -163,7 +164,7 @@ export class NativeDriver implements PulsarDriver {
       // order is dropped the same way. (MessageId prints as "(ledger,entry,partition,batch)";
       // not exercised here: the addon does not load on our CI machines.)
       if (message.sequenceId !== undefined && receipt.startsWith('(-1,-1')) {
-        this.#options.logger.warn({ topic, sequenceId: message.sequenceId, eventId: message.properties.event_id }, 'Pulsar dropped the message as a duplicate of an earlier sequence id')
+        this.#options.logger.warn({ topic, sequenceId: message.sequenceId, ...eventLogFields(propertyEvent(message.properties)) }, 'Pulsar dropped the message as a duplicate of an earlier sequence id')
       }
       return receipt
     } catch (err) {
