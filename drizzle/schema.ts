@@ -1,6 +1,6 @@
 /**
- * The schema drizzle-kit generates migrations from: the outbox and inbox tables of the library,
- * as any application would include them, and the demo order service's own tables.
+ * The schema drizzle-kit generates the library's migrations from: the outbox and inbox tables
+ * and nothing else, since these migrations run in users' databases. The demo's tables have
+ * migrations of their own (service/drizzle/).
  */
 export { outbox, inbox } from '../plugin/outbox/tables.js'
-export { orders, stock, stockReservations } from '../service/schema.js'

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox'
 import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
-import { defineEvent, outboxPlugin } from 'fastify-outbox'
+import { defineEvent, outboxMigrations, outboxPlugin } from 'fastify-outbox'
 import { openEmbedded } from 'fastify-outbox/pglite'
 
 const OrderPlaced = defineEvent('shop.OrderPlaced', Type.Object({
@@ -13,7 +13,7 @@ const OrderPlaced = defineEvent('shop.OrderPlaced', Type.Object({
 
 // Any Drizzle PostgreSQL database works: drizzle(postgres(url)) in production.
 const database = await openEmbedded()
-await database.migrate('drizzle') // creates the outbox and inbox tables (and the demo's)
+await database.migrate(outboxMigrations) // creates the outbox and inbox tables
 await database.db.execute(sql`create table if not exists shop_orders (id text primary key, total int not null)`)
 
 const app = Fastify()

@@ -39,6 +39,7 @@ export type { BackoffOptions } from './pulsar/backoff.js'
 
 // Outbox, projector, inbox, retention
 export { createOutboxTables, inbox, outbox, OUTBOX_STATUSES, type InboxTable, type OutboxStatus, type OutboxTable, type OutboxTableNames, type OutboxTables } from './outbox/tables.js'
+export { outboxMigrations } from './outbox/migrations.js'
 export { Outbox, type InTransactionAddOptions, type OutboxOptions, type StandaloneAddOptions, type TransactionWork } from './outbox/outbox.js'
 export { TransactionOutbox, type AddEventOptions } from './outbox/transaction-outbox.js'
 export { OutboxProjector, type ProjectorOptions, type ProjectorStats } from './outbox/projector.js'

@@ -1,12 +1,11 @@
 /**
- * Applies the Drizzle migrations in drizzle/ to DATABASE_URL (the one-shot migration job of
- * docker compose, and `npm run migrate`). Safe to run from several places at once: migrations
- * are serialised by an advisory lock.
+ * Prepares DATABASE_URL for the demo order service (the one-shot migration job of docker
+ * compose, and `npm run migrate`): the library's migrations (drizzle/: outbox and inbox), then
+ * the demo's (service/drizzle/: orders, stock, reservations), each set with its own bookkeeping
+ * table. Safe to run from several places at once: migrations are serialised by an advisory lock.
  */
-import { fileURLToPath } from 'node:url'
 import { openPostgres } from '../plugin/database/postgres-js.js'
-
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url))
+import { migrateOrderService } from '../service/migrations.js'
 
 async function main (): Promise<void> {
   const url = process.env.DATABASE_URL
@@ -15,8 +14,8 @@ async function main (): Promise<void> {
   }
   const database = openPostgres({ url, applicationName: 'fastify-outbox-migrate', max: 2 })
   try {
-    await database.migrate(MIGRATIONS_FOLDER)
-    console.log(`Migrations in drizzle/ applied to ${database.description}`)
+    await migrateOrderService(database)
+    console.log(`Migrations applied to ${database.description}: drizzle/ (outbox, inbox), then service/drizzle/ (the demo's tables)`)
   } finally {
     await database.close()
   }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { openEmbedded } from '../plugin/database/pglite.js'
 import { openPostgres } from '../plugin/database/postgres-js.js'
@@ -9,9 +8,8 @@ import type { MessageBus } from '../plugin/index.js'
 import { buildOrderService } from './app.js'
 import { createBus } from './bus.js'
 import { readServiceConfig, type ServiceConfig } from './config.js'
+import { migrateOrderService } from './migrations.js'
 import { seedStock } from './seed.js'
-
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url))
 
 /**
  * Ways to run the service with more around it (the chaos run's instrumented instances,
@@ -36,7 +34,7 @@ export async function startOrderService (extensions: ServiceExtensions = {}): Pr
   // Bad PULSAR_* values fail here, before anything is opened.
   const bus = createBus(config, logger)
   const database = await openDatabase(config)
-  await database.migrate(MIGRATIONS_FOLDER)
+  await migrateOrderService(database)
   await seedStock(database.db)
 
   const app = await buildOrderService({

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { DatabaseHandle } from '../../plugin/database/handle.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
-
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+import { migrateOrderService } from '../../service/migrations.js'
 
 /** The server the benchmarks create their databases on; override with BENCH_DATABASE_URL. */
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -37,7 +35,7 @@ export async function dropLiveDatabases (): Promise<void> {
   live.clear()
 }
 
-/** A fresh database `bench_<random>`, migrated with the drizzle folder. */
+/** A fresh database `bench_<random>` with the outbox, the inbox and the demo's tables. */
 export async function createBenchDatabase (): Promise<BenchDatabase> {
   const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
   await admin(async (sql) => await sql.unsafe(`create database ${name}`))
@@ -67,7 +65,7 @@ export async function createBenchDatabase (): Promise<BenchDatabase> {
   try {
     // Two connections: migrate() holds one for its advisory lock and migrates on another.
     const handle = database.open(2)
-    await handle.migrate(MIGRATIONS_FOLDER)
+    await migrateOrderService(handle)
     await handle.close()
   } catch (err) {
     await database.drop().catch(() => {})

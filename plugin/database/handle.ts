@@ -1,3 +1,4 @@
+import type { MigrationConfig } from 'drizzle-orm/migrator'
 import type { OutboxDatabase } from './database.js'
 
 /** A database opened by one of the library's connectors: the Drizzle database and its lifecycle. */
@@ -7,7 +8,10 @@ export interface DatabaseHandle<D extends OutboxDatabase = OutboxDatabase> {
   readonly kind: 'postgres' | 'pglite'
   /** Where it is, without credentials, for logs. */
   readonly description: string
-  /** Applies the Drizzle migrations in `folder` (one with meta/_journal.json). */
-  migrate (folder: string): Promise<void>
+  /**
+   * Applies a set of Drizzle migrations: `outboxMigrations` for the outbox and inbox tables, or
+   * your own `{ migrationsFolder, migrationsTable }` (a folder with meta/_journal.json).
+   */
+  migrate (migrations: MigrationConfig): Promise<void>
   close (): Promise<void>
 }

@@ -20,8 +20,8 @@ export async function openEmbedded (options: EmbeddedOptions = {}): Promise<Data
     db,
     kind: 'pglite',
     description: options.dataDir === undefined ? 'pglite (in memory)' : `pglite (${options.dataDir})`,
-    async migrate (folder) {
-      await migrate(db, { migrationsFolder: folder })
+    async migrate (migrations) {
+      await migrate(db, migrations)
     },
     async close () {
       await client.close()

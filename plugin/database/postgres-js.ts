@@ -32,12 +32,12 @@ export function openPostgres (options: PostgresOptions): DatabaseHandle<Postgres
     db,
     kind: 'postgres',
     description,
-    async migrate (folder) {
+    async migrate (migrations) {
       // Two instances starting together must not both create the tables.
       const lock = await client.reserve().catch((err: unknown) => { throw explainDatabaseError(err, description) })
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
-        await migrate(db, { migrationsFolder: folder })
+        await migrate(db, migrations)
       } finally {
         await lock`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {})
         lock.release()

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
+import { migrateOrderService } from '../../service/migrations.js'
 import { seedStock } from '../../service/seed.js'
 import { POSITION_TRIGGER_SQL } from './positions.js'
-
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
 /** The shared PostgreSQL server; the run only ever creates, cuts and drops its own database. */
 export const ADMIN_URL = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -33,7 +31,7 @@ export class ChaosDatabase {
     this.#created = true
     const handle = openPostgres({ url: this.url, max: 2, applicationName: 'chaos-setup' })
     try {
-      await handle.migrate(MIGRATIONS_FOLDER)
+      await migrateOrderService(handle)
       await seedStock(handle.db)
     } finally {
       await handle.close()

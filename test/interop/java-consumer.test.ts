@@ -97,7 +97,7 @@ interface OutboxRow {
  * inventory-events once all are published. Returns the namespace and the events as the outbox holds them.
  */
 async function demoTopics (t: Test, codec: 'json' | 'avro'): Promise<{ namespace: string, rows: OutboxRow[] }> {
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   const namespace = await freshNamespace(t)
   const json = new JsonCodec()
   const bus = await startedBus(t, {

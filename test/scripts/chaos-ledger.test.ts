@@ -25,7 +25,7 @@ interface Scene {
 }
 
 async function scene (t: Test): Promise<Scene> {
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   await seedStock(database.db)
   await installRunTables(database.url!, { breakInbox: false })
   const sql = postgres(database.url!, { max: 1, onnotice: () => {} })

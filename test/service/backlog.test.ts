@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait.js'
  * they took every connection of the pool (10), and the HTTP requests waited behind them.
  */
 t.test('orders are still taken while inventory handlers wait on locked stock: the handlers never hold every database connection', async (t) => {
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   const { bus } = createBus(readServiceConfig({}), silentLogger)
   const app = await startOrderService(t, database.db, bus)
 

@@ -3,7 +3,7 @@ import { freshDatabase } from '../support/databases.js'
 import { apple, startOrderService } from '../support/order-service.js'
 
 t.test('bad requests get 400 with a readable message, and write nothing', async (t) => {
-  const database = await freshDatabase(t, 'pglite')
+  const database = await freshDatabase(t, 'pglite', { orderService: true })
   const app = await startOrderService(t, database.db)
   const post = async (payload: string, contentType = 'application/json'): Promise<{ statusCode: number, body: { message: string } }> => {
     const response = await app.inject({ method: 'POST', url: '/orders', payload, headers: { 'content-type': contentType } })
@@ -30,7 +30,7 @@ t.test('bad requests get 400 with a readable message, and write nothing', async 
 })
 
 t.test('an oversized body is refused with 413 before it is parsed', async (t) => {
-  const database = await freshDatabase(t, 'pglite')
+  const database = await freshDatabase(t, 'pglite', { orderService: true })
   const app = await startOrderService(t, database.db)
   const items = Array.from({ length: 100 }, () => ({ ...apple(), sku: 'x'.repeat(64) }))
   const payload = JSON.stringify({ customerId: 'c'.repeat(100), items, padding: 'p'.repeat(70_000) })
@@ -40,7 +40,7 @@ t.test('an oversized body is refused with 413 before it is parsed', async (t) =>
 })
 
 t.test('order lookups check the id and say when there is no such order', async (t) => {
-  const database = await freshDatabase(t, 'pglite')
+  const database = await freshDatabase(t, 'pglite', { orderService: true })
   const app = await startOrderService(t, database.db)
   const bad = await app.inject('/orders/not-a-uuid')
   t.equal(bad.statusCode, 400)
@@ -51,7 +51,7 @@ t.test('order lookups check the id and say when there is no such order', async (
 })
 
 t.test('cancel checks the order id and refuses a body that is not JSON, writing nothing', async (t) => {
-  const database = await freshDatabase(t, 'pglite')
+  const database = await freshDatabase(t, 'pglite', { orderService: true })
   const app = await startOrderService(t, database.db)
   const badId = await app.inject({ method: 'POST', url: '/orders/drop%20table/cancel' })
   t.equal(badId.statusCode, 400)

@@ -7,7 +7,7 @@ import { freshNamespace, testBrokerConfig } from '../support/pulsar-namespace.js
 import { waitFor } from '../support/wait.js'
 
 t.test('the order loop over a real Pulsar broker', async (t) => {
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   const namespace = await freshNamespace(t)
   const config = testBrokerConfig(namespace)
   const bus = new PulsarBus({ ...config, source: SERVICE_NAME, driver: 'websocket', retryDelayMs: 100 })

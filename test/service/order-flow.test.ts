@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait.js'
 
 for (const kind of DATABASE_KINDS) {
   t.test(`the order loop on ${kind}`, async (t) => {
-    const database = await freshDatabase(t, kind)
+    const database = await freshDatabase(t, kind, { orderService: true })
     const app = await startOrderService(t, database.db)
 
     t.test('an order is confirmed within a second, through the outbox and back', async (t) => {
@@ -78,7 +78,7 @@ for (const kind of DATABASE_KINDS) {
 }
 
 t.test('stopping with orders in flight loses none: a restart finishes them all', async (t) => {
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   // One bus object across both runs, standing in for a broker that outlives the service.
   const bus = new MemoryBus({ source: SERVICE_NAME, retryDelayMs: 20 })
   const first = await startOrderService(t, database.db, bus)

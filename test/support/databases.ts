@@ -1,19 +1,30 @@
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import tap, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
 import type { DatabaseHandle } from '../../plugin/database/handle.js'
 import { openEmbedded } from '../../plugin/database/pglite.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
-
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+import { outboxMigrations } from '../../plugin/index.js'
+import { migrateOrderService } from '../../service/migrations.js'
 
 /** The server tests create their databases on; override with TEST_DATABASE_URL. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export type DatabaseKind = 'postgres' | 'pglite'
 export const DATABASE_KINDS: readonly DatabaseKind[] = ['postgres', 'pglite']
+
+export interface FreshDatabaseOptions {
+  /** Pool size on the server; default 10. */
+  max?: number
+  /** Also the demo order service's tables; default only the library's (outbox, inbox). */
+  orderService?: boolean
+}
+
+async function applyMigrations (handle: DatabaseHandle, options: FreshDatabaseOptions): Promise<void> {
+  if (options.orderService === true) await migrateOrderService(handle)
+  else await handle.migrate(outboxMigrations)
+}
 
 export interface TestDatabase extends DatabaseHandle {
   /** Connection URL of the fresh database (postgres only). */
@@ -27,7 +38,7 @@ let sharedPGlite: Promise<DatabaseHandle> | null = null
  * and each test gets it back empty: both schemas dropped, migrations applied again (~50 ms).
  * It lives in this process only, so test files never share it.
  */
-async function emptiedPGlite (): Promise<TestDatabase> {
+async function emptiedPGlite (options: FreshDatabaseOptions): Promise<TestDatabase> {
   if (sharedPGlite === null) {
     sharedPGlite = openEmbedded()
     const opened = sharedPGlite
@@ -37,7 +48,7 @@ async function emptiedPGlite (): Promise<TestDatabase> {
   await handle.db.execute(sql`drop schema if exists public cascade`)
   await handle.db.execute(sql`drop schema if exists drizzle cascade`)
   await handle.db.execute(sql`create schema public`)
-  await handle.migrate(MIGRATIONS_FOLDER)
+  await applyMigrations(handle, options)
   return { ...handle, db: handle.db, url: null, close: async () => {} }
 }
 
@@ -46,8 +57,8 @@ async function emptiedPGlite (): Promise<TestDatabase> {
  * test gets a database of its own (not just a schema): parallel test files and LISTEN channels
  * never meet.
  */
-export async function freshDatabase (t: Test, kind: DatabaseKind, options: { max?: number } = {}): Promise<TestDatabase> {
-  if (kind === 'pglite') return await emptiedPGlite()
+export async function freshDatabase (t: Test, kind: DatabaseKind, options: FreshDatabaseOptions = {}): Promise<TestDatabase> {
+  if (kind === 'pglite') return await emptiedPGlite(options)
   const name = `fo_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   try {
@@ -58,7 +69,7 @@ export async function freshDatabase (t: Test, kind: DatabaseKind, options: { max
   const url = new URL(ADMIN_URL)
   url.pathname = `/${name}`
   const handle = openPostgres({ url: url.toString(), max: options.max ?? 10, applicationName: 'fastify-outbox-test' })
-  await handle.migrate(MIGRATIONS_FOLDER)
+  await applyMigrations(handle, options)
   t.teardown(async () => {
     await handle.close()
     const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })

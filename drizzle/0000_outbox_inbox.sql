@@ -6,18 +6,6 @@ CREATE TABLE "inbox" (
 	CONSTRAINT "inbox_consumer_event_id_pk" PRIMARY KEY("consumer","event_id")
 );
 --> statement-breakpoint
-CREATE TABLE "orders" (
-	"id" uuid PRIMARY KEY NOT NULL,
-	"customer_id" text NOT NULL,
-	"status" text DEFAULT 'pending' NOT NULL,
-	"items" jsonb NOT NULL,
-	"total" integer NOT NULL,
-	"rejection_reason" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "orders_status_check" CHECK ("orders"."status" in ('pending', 'confirmed', 'rejected', 'cancelled'))
-);
---> statement-breakpoint
 CREATE TABLE "outbox" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "outbox_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"event_id" uuid NOT NULL,
@@ -40,19 +28,6 @@ CREATE TABLE "outbox" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"published_at" timestamp with time zone,
 	CONSTRAINT "outbox_status_check" CHECK ("outbox"."status" in ('pending', 'published', 'failed'))
-);
---> statement-breakpoint
-CREATE TABLE "stock" (
-	"sku" text PRIMARY KEY NOT NULL,
-	"available" integer NOT NULL,
-	CONSTRAINT "stock_available_check" CHECK ("stock"."available" >= 0)
-);
---> statement-breakpoint
-CREATE TABLE "stock_reservations" (
-	"order_id" uuid PRIMARY KEY NOT NULL,
-	"items" jsonb NOT NULL,
-	"reserved_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"released_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE INDEX "inbox_processed_at_idx" ON "inbox" USING btree ("processed_at");--> statement-breakpoint
