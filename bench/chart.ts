@@ -104,7 +104,9 @@ export function panelsOf (lines: Line[]): Panel[] {
       unit: 'messages/s',
       bars: [
         { label: 'raw producer, no database', value: num(r, 'rateRawProducer') },
+        { label: 'raw producer, native driver', value: num(r, 'rawProducerRateNative') },
         { label: 'relay → Pulsar (ours)', value: num(r, 'rateRelayPulsar'), ours: true },
+        { label: 'relay → Pulsar, native driver (ours)', value: num(r, 'relayRateNative'), ours: true },
         { label: 'relay → in-memory bus (ours)', value: num(r, 'rateRelayMemory'), ours: true },
         { label: 'relay → no-op bus (ours)', value: num(r, 'rateRelayNoop'), ours: true },
         { label: 'backlog drain (ours)', value: num(b, 'rateLarge'), ours: true },
@@ -112,7 +114,8 @@ export function panelsOf (lines: Line[]): Panel[] {
         { label: 'scale-out: 2 processes (ours)', value: num(s, 'rate2'), ours: true },
         { label: 'scale-out: 4 processes (ours)', value: num(s, 'rate4'), ours: true },
         { label: 'same run: ours → Pulsar', value: num(p, 'rateOurs'), ours: true },
-        { label: 'pg-transactional-outbox, tuned', value: num(p, 'ratePeerTuned') },
+        { label: 'pg-transactional-outbox, our batch and poll', value: num(p, 'ratePeerSameSettings') },
+        { label: 'pg-transactional-outbox, logical replication', value: num(p, 'ratePeerReplication') },
         { label: 'pg-transactional-outbox, defaults', value: num(p, 'ratePeerDefaults') }
       ],
       log: true
@@ -123,12 +126,16 @@ export function panelsOf (lines: Line[]): Panel[] {
       bars: [
         { label: 'Pulsar 200/s p50 (ours)', value: num(e, 'pulsar200P50Ms'), ours: true },
         { label: 'Pulsar 200/s p99 (ours)', value: num(e, 'pulsar200P99Ms'), ours: true },
+        { label: 'Pulsar native 200/s p50 (ours)', value: num(e, 'pulsarNative200P50Ms'), ours: true },
+        { label: 'Pulsar native 200/s p99 (ours)', value: num(e, 'pulsarNative200P99Ms'), ours: true },
         { label: 'memory bus 200/s p50 (ours)', value: num(e, 'memory200P50Ms'), ours: true },
         { label: 'memory bus 200/s p99 (ours)', value: num(e, 'memory200P99Ms'), ours: true },
         { label: 'Pulsar 2000/s p50 (ours)', value: num(e, 'pulsar2000P50Ms'), ours: true },
         { label: 'Pulsar 2000/s p99 (ours)', value: num(e, 'pulsar2000P99Ms'), ours: true },
-        { label: 'peer, tuned, Pulsar 200/s p50', value: num(p, 'e2ePeerTunedP50Ms') },
-        { label: 'peer, tuned, Pulsar 200/s p99', value: num(p, 'e2ePeerTunedP99Ms') }
+        { label: 'peer, our batch and poll, 200/s p50', value: num(p, 'e2ePeerSameSettingsP50Ms') },
+        { label: 'peer, our batch and poll, 200/s p99', value: num(p, 'e2ePeerSameSettingsP99Ms') },
+        { label: 'peer, logical replication, 200/s p50', value: num(p, 'e2ePeerReplicationP50Ms') },
+        { label: 'peer, logical replication, 200/s p99', value: num(p, 'e2ePeerReplicationP99Ms') }
       ],
       target: { value: 50, label: 'target p99 < 50 ms at 200/s' },
       log: true

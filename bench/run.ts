@@ -3,7 +3,9 @@
  * version (same figures, smaller sizes, about two minutes), `--only <name>[,<name>]` some of them.
  * Each scenario prints ONE JSON line on stdout (progress goes to stderr); the lines are also
  * written to bench/results/<quick|full>.jsonl (`--out <file>` to change), which the chart reads.
- * Benchmarks are not tests: nothing here asserts on a number.
+ * A scenario that fails (a broker that does not answer, a native addon that does not load) makes
+ * the run exit non-zero; `--check` also holds the figures to their targets (support/targets.ts)
+ * and exits non-zero on a miss or a missing figure.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
@@ -17,7 +19,9 @@ import relayThroughput from './scenarios/relay-throughput.js'
 import scaleOut from './scenarios/scale-out.js'
 import writePath from './scenarios/write-path.js'
 import { dropLiveDatabases } from './support/bench-database.js'
+import { removeLiveClusters } from './support/logical-cluster.js'
 import type { Scenario } from './support/scenario.js'
+import { checkTargets } from './support/targets.js'
 
 const SCENARIOS: readonly Scenario[] = [writePath, relayThroughput, e2eLatency, backlog, scaleOut, peer]
 
@@ -26,7 +30,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
-    list: { type: 'boolean', default: false }
+    list: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false }
   }
 })
 
@@ -48,13 +53,14 @@ const out = values.out ?? fileURLToPath(new URL(`./results/${mode}.jsonl`, impor
 // Interrupted: the children exit with their IPC channel; the databases need dropping.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    process.stderr.write(`\n${signal}: dropping the benchmark databases\n`)
-    void dropLiveDatabases().finally(() => process.exit(130))
+    process.stderr.write(`\n${signal}: dropping the benchmark databases and clusters\n`)
+    void Promise.allSettled([dropLiveDatabases(), removeLiveClusters()]).finally(() => process.exit(130))
   })
 }
 
 const log = (message: string): void => { process.stderr.write(`  ${message}\n`) }
 const lines = new Map<string, string>()
+const judged: Array<Record<string, unknown>> = []
 let failed = false
 const runStarted = performance.now()
 for (const scenario of selected) {
@@ -70,6 +76,7 @@ for (const scenario of selected) {
     line = { scenario: scenario.name, mode, error: (err as Error).message, loadAvg1m, at: new Date().toISOString() }
   }
   const text = JSON.stringify(line)
+  judged.push(line)
   lines.set(scenario.name, text)
   process.stdout.write(`${text}\n`)
 }
@@ -82,4 +89,10 @@ for (const text of previous.split('\n')) {
 }
 await mkdir(dirname(out), { recursive: true })
 await writeFile(out, SCENARIOS.flatMap((s) => lines.has(s.name) ? [lines.get(s.name)!] : []).join('\n') + '\n')
+if (values.check) {
+  const misses = checkTargets(judged, mode)
+  for (const miss of misses) process.stderr.write(`check: ${miss.scenario}: ${miss.reason}\n`)
+  process.stderr.write(misses.length === 0 ? `check: every target of the ${mode} run met\n` : `check: ${misses.length} miss(es); the ${mode} run's bounds are in bench/support/targets.ts\n`)
+  if (misses.length > 0) failed = true
+}
 process.exit(failed ? 1 : 0)

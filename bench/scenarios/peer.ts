@@ -1,19 +1,33 @@
 /**
  * 6. Against a peer: pg-transactional-outbox 0.5.7 relaying the same 1 KB rows from the same
- * database to the same sink (Pulsar through our bus), as shipped and tuned, beside our relay;
- * then the commit → subscriber latency of each at 200/s.
+ * database to the same sink (Pulsar through our bus), beside our relay: its polling listener as
+ * shipped and with our batch size and poll interval, and its logical replication listener; then
+ * the commit → subscriber latency of each at 200/s. Everything runs on a PostgreSQL cluster of
+ * the scenario's own with wal_level=logical (its replication listener needs it; the shared server
+ * is not restarted for it), made and removed by the scenario.
  */
 import { createEnvelope, EventCatalog, type EventDefinition, type PulsarBus } from '../../plugin/index.js'
+import type { OutboxDatabase } from '../../plugin/database/database.js'
 import type { StoredTransactionalMessage } from 'pg-transactional-outbox'
-import { benchPulsarBus, brokerUnavailable, deleteTopics } from '../support/broker.js'
+import { benchPulsarBus, deleteTopics, requireBroker } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
-import { fillPeer, PEER_SETTINGS, peerProcessed, peerWriter, setUpPeer, startPeerListener, type PeerSettings } from '../support/peer-outbox.js'
+import { withLogicalCluster } from '../support/logical-cluster.js'
+import { fillPeer, PEER_SETTINGS, peerProcessed, peerWriter, resetPeerSlot, setUpPeer, startPeerListener, type PeerListener } from '../support/peer-outbox.js'
 import { commitAtRate, type RateRun } from '../support/rate-loop.js'
 import { timeDrain, warmProducer } from '../support/relay-timing.js'
 import { interleave, sleep, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { latencySummary, median, ratio, round } from '../support/stats.js'
 import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.js'
 import { ourRelayAtRate } from './e2e-latency.js'
+
+type PeerVariant = 'peerSameSettings' | 'peerDefaults' | 'peerReplication'
+type Variant = 'ours' | PeerVariant
+
+const LISTENERS: Record<PeerVariant, PeerListener> = {
+  peerSameSettings: { kind: 'polling', settings: PEER_SETTINGS.sameAsOurs },
+  peerDefaults: { kind: 'polling', settings: PEER_SETTINGS.defaults },
+  peerReplication: { kind: 'replication' }
+}
 
 /** The peer's message publisher: each message, as an envelope, onto the event's topic. */
 function publisherTo (bus: PulsarBus, event: EventDefinition): (message: StoredTransactionalMessage) => Promise<void> {
@@ -22,8 +36,14 @@ function publisherTo (bus: PulsarBus, event: EventDefinition): (message: StoredT
   }
 }
 
+/** Makes a round's messages visible to the listener: a fresh slot before the inserts for replication. */
+async function fillFor (db: OutboxDatabase, variant: PeerVariant, rows: number): Promise<void> {
+  if (variant === 'peerReplication') await resetPeerSlot(db)
+  await fillPeer(db, rows, variant === 'peerDefaults' ? PEER_SETTINGS.defaults.concurrency : 'parallel')
+}
+
 /** The peer relaying for `seconds` at most, or until `rows` messages went out; its rate. */
-async function peerDrain (databaseUrl: string, settings: PeerSettings, rows: number, seconds: number, topics: string[]): Promise<number> {
+async function peerDrain (databaseUrl: string, listener: PeerListener, rows: number, seconds: number, topics: string[]): Promise<number> {
   const event = benchEvent(runId())
   topics.push(event.topic)
   const bus = benchPulsarBus('bench-peer', { catalog: new EventCatalog([event]) })
@@ -33,7 +53,7 @@ async function peerDrain (databaseUrl: string, settings: PeerSettings, rows: num
   let lastAt = 0
   const publish = publisherTo(bus, event)
   const started = performance.now()
-  const shutdown = startPeerListener(databaseUrl, settings, async (message) => {
+  const shutdown = startPeerListener(databaseUrl, listener, async (message) => {
     await publish(message)
     published++
     lastAt = performance.now()
@@ -49,7 +69,7 @@ async function peerDrain (databaseUrl: string, settings: PeerSettings, rows: num
   }
 }
 
-async function peerAtRate (databaseUrl: string, rate: number, seconds: number, topics: string[]): Promise<RateRun> {
+async function peerAtRate (db: OutboxDatabase, databaseUrl: string, variant: PeerVariant, rate: number, seconds: number, topics: string[]): Promise<RateRun> {
   const event = benchEvent(runId())
   topics.push(event.topic)
   const bus = benchPulsarBus('bench-peer', { catalog: new EventCatalog([event]), concurrency: 64 })
@@ -57,8 +77,9 @@ async function peerAtRate (databaseUrl: string, rate: number, seconds: number, t
   await bus.subscribe(event, (envelope) => { if (!arrivedAt.has(envelope.eventId)) arrivedAt.set(envelope.eventId, performance.now()) }, { subscription: 'bench-e2e' })
   await bus.start()
   await warmProducer(bus, event)
-  const writer = peerWriter(databaseUrl, PEER_SETTINGS.tuned)
-  const shutdown = startPeerListener(databaseUrl, PEER_SETTINGS.tuned, publisherTo(bus, event))
+  if (variant === 'peerReplication') await resetPeerSlot(db)
+  const writer = peerWriter(databaseUrl, 'parallel')
+  const shutdown = startPeerListener(databaseUrl, LISTENERS[variant], publisherTo(bus, event))
   try {
     return await commitAtRate(rate, seconds, async (i) => await writer.write(i), arrivedAt)
   } finally {
@@ -69,22 +90,19 @@ async function peerAtRate (databaseUrl: string, rate: number, seconds: number, t
   }
 }
 
-type Variant = 'ours' | 'peerTuned' | 'peerDefaults'
-
 async function peer (context: BenchContext): Promise<ScenarioResult> {
-  const unavailable = await brokerUnavailable()
-  if (unavailable !== null) return { skipped: `needs the broker: ${unavailable}` }
+  await requireBroker()
   const rows = context.quick ? 2000 : 10_000
   const rounds = context.quick ? 1 : 2
   // As shipped it relays a few dozen messages a second: give it a bounded time, not the whole backlog.
   const defaultsSeconds = context.quick ? 3 : 10
   const latencySeconds = context.quick ? 2 : 8
   const topics: string[] = []
-  return await withBenchDatabase(async (database) => {
+  return await withLogicalCluster(async (cluster) => await withBenchDatabase(async (database) => {
     const { db } = database.open(10)
     try {
       await setUpPeer(db)
-      const drains = await interleave(['ours', 'peerTuned', 'peerDefaults'] as Variant[], rounds, async (variant) => {
+      const drains = await interleave(['ours', 'peerSameSettings', 'peerReplication', 'peerDefaults'] as Variant[], rounds, async (variant) => {
         let rate: number
         if (variant === 'ours') {
           const event = benchEvent(runId())
@@ -99,51 +117,55 @@ async function peer (context: BenchContext): Promise<ScenarioResult> {
             await bus.stop()
           }
         } else {
-          const settings = variant === 'peerTuned' ? PEER_SETTINGS.tuned : PEER_SETTINGS.defaults
-          await fillPeer(db, rows, settings)
-          rate = await peerDrain(database.url, settings, rows, variant === 'peerTuned' ? 600 : defaultsSeconds, topics)
-          if (variant === 'peerTuned' && await peerProcessed(db) < rows * 0.99) context.log('peer: fewer rows marked processed than published (its shutdown drops in-flight work)')
+          await fillFor(db, variant, rows)
+          rate = await peerDrain(database.url, LISTENERS[variant], rows, variant === 'peerDefaults' ? defaultsSeconds : 600, topics)
+          if (variant !== 'peerDefaults' && await peerProcessed(db) < rows * 0.99) context.log(`peer ${variant}: fewer rows marked processed than published (its shutdown drops in-flight work)`)
         }
         context.log(`peer ${variant}: ${Math.round(rate)}/s`)
         return rate
       })
-      const latency = await interleave(['ours', 'peerTuned'] as const, rounds, async (variant) => {
+      const latency = await interleave(['ours', 'peerSameSettings', 'peerReplication'] as const, rounds, async (variant) => {
         const topicSet = new Set<string>()
         const run = variant === 'ours'
           ? await ourRelayAtRate(db, 200, latencySeconds, (catalog) => benchPulsarBus('bench-e2e', { catalog, concurrency: 64 }), topicSet)
-          : await peerAtRate(database.url, 200, latencySeconds, topics)
+          : await peerAtRate(db, database.url, variant, 200, latencySeconds, topics)
         topics.push(...topicSet)
         const summary = latencySummary(run.latenciesMs)
         context.log(`peer e2e ${variant} at 200/s: p50 ${summary.p50} p99 ${summary.p99} max ${summary.max} ms (${run.received}/${run.sent})`)
         return run
       })
-      const ours = round(median(drains.ours))
-      const tuned = round(median(drains.peerTuned))
-      const defaults = round(median(drains.peerDefaults), 1)
-      const perRound = drains.ours.map((rate, i) => ratio(rate, drains.peerTuned[i]))
-      const oursLatency = latencySummary(latency.ours.flatMap((run) => run.latenciesMs))
-      const peerLatency = latencySummary(latency.peerTuned.flatMap((run) => run.latenciesMs))
+      const rate = (variant: Variant, digits = 0): number | null => round(median(drains[variant]), digits)
+      const perRound = (variant: PeerVariant): number | null => round(median(drains.ours.flatMap((ours, i) => ratio(ours, drains[variant][i]) ?? [])), 2)
+      const e2e = (variant: keyof typeof latency): Record<string, number | null> => {
+        const summary = latencySummary(latency[variant].flatMap((run) => run.latenciesMs))
+        const name = variant === 'ours' ? 'Ours' : variant.replace(/^peer/, 'Peer')
+        return {
+          [`e2e${name}P50Ms`]: summary.p50,
+          [`e2e${name}P99Ms`]: summary.p99,
+          [`e2e${name}MaxMs`]: summary.max,
+          [`e2e${name}Lost`]: latency[variant].reduce((sum, run) => sum + run.sent - run.received, 0)
+        }
+      }
       return {
         sink: 'pulsar',
+        database: 'own cluster, wal_level=logical',
         rows,
         rounds,
-        rateOurs: ours,
-        ratePeerTuned: tuned,
-        ratePeerDefaults: defaults,
-        relayVsPeer: round(median(perRound.filter((r): r is number => r !== null)), 2),
-        relayVsPeerDefaults: ratio(ours, defaults, 1),
-        e2eOursP50Ms: oursLatency.p50,
-        e2eOursP99Ms: oursLatency.p99,
-        e2eOursMaxMs: oursLatency.max,
-        e2ePeerTunedP50Ms: peerLatency.p50,
-        e2ePeerTunedP99Ms: peerLatency.p99,
-        e2ePeerTunedMaxMs: peerLatency.max,
-        e2ePeerTunedLost: latency.peerTuned.reduce((sum, run) => sum + run.sent - run.received, 0)
+        rateOurs: rate('ours'),
+        ratePeerSameSettings: rate('peerSameSettings'),
+        ratePeerReplication: rate('peerReplication'),
+        ratePeerDefaults: rate('peerDefaults', 1),
+        relayVsPeer: perRound('peerSameSettings'),
+        relayVsPeerReplication: perRound('peerReplication'),
+        relayVsPeerDefaults: ratio(rate('ours'), rate('peerDefaults', 1), 1),
+        ...e2e('ours'),
+        ...e2e('peerSameSettings'),
+        ...e2e('peerReplication')
       }
     } finally {
       await deleteTopics(topics)
     }
-  })
+  }, cluster.adminUrl))
 }
 
 export default { name: 'peer', run: peer } satisfies Scenario

@@ -2,7 +2,7 @@
  * 5. Scale-out: 1, 2 and 4 relaying processes on one table. Total rate, and every row published
  * exactly once: each process reports the event ids it published, and we count them.
  */
-import { brokerUnavailable, deleteTopics, topicMessagesIn } from '../support/broker.js'
+import { deleteTopics, requireBroker, topicMessagesIn } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { runRelayWorkers } from '../support/relay-workers.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
@@ -14,8 +14,8 @@ const PROCESSES = ['1', '2', '4'] as const
 async function scaleOut (context: BenchContext): Promise<ScenarioResult> {
   const rows = context.quick ? 8000 : 40_000
   const rounds = context.quick ? 1 : 2
-  const unavailable = await brokerUnavailable()
-  const sink = unavailable === null ? 'pulsar' : 'noop'
+  await requireBroker()
+  const sink = 'pulsar'
   const topics: string[] = []
   return await withBenchDatabase(async (database) => {
     const { db } = database.open(4)
@@ -29,7 +29,7 @@ async function scaleOut (context: BenchContext): Promise<ScenarioResult> {
         const result = await runRelayWorkers({ databaseUrl: database.url, run, sink, workers: Number(processes), rows, recordIds: true })
         const distinct = new Set(result.eventIds).size
         // The broker's own count, less the one warm-up message each process sends before the clock starts.
-        const brokerCount = sink === 'pulsar' ? await topicMessagesIn(event.topic) - Number(processes) : null
+        const brokerCount = await topicMessagesIn(event.topic) - Number(processes)
         context.log(`scale-out ${processes} process(es): ${Math.round(result.rowsPerSecond)}/s, ${result.eventIds.length} published, ${distinct} distinct, split ${result.perWorker.join('/')}`)
         return { rate: result.rowsPerSecond, published: result.eventIds.length, distinct, brokerCount }
       })
@@ -47,10 +47,10 @@ async function scaleOut (context: BenchContext): Promise<ScenarioResult> {
         // Every run: ids published minus distinct ids (a row sent twice), and rows never sent.
         duplicates: all.reduce((sum, r) => sum + r.published - r.distinct, 0),
         missing: all.reduce((sum, r) => sum + Math.max(0, rows - r.distinct), 0),
-        brokerMessagesMinusRows: sink === 'pulsar' ? all.reduce((sum, r) => sum + (r.brokerCount ?? 0) - rows, 0) : null
+        brokerMessagesMinusRows: all.reduce((sum, r) => sum + r.brokerCount - rows, 0)
       }
     } finally {
-      if (unavailable === null) await deleteTopics(topics)
+      await deleteTopics(topics)
     }
   })
 }

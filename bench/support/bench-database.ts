@@ -17,8 +17,8 @@ export interface BenchDatabase {
   drop (): Promise<void>
 }
 
-async function admin<T> (work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+async function admin<T> (adminUrl: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} })
   try {
     return await work(sql)
   } finally {
@@ -26,21 +26,21 @@ async function admin<T> (work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   }
 }
 
-/** Databases created and not yet dropped: the runner drops them if it is interrupted. */
-const live = new Set<string>()
+/** Databases created and not yet dropped (name → its server's admin URL): the runner drops them if it is interrupted. */
+const live = new Map<string, string>()
 
 /** Drops every database this process created and has not dropped yet (on SIGINT/SIGTERM). */
 export async function dropLiveDatabases (): Promise<void> {
-  await Promise.allSettled([...live].map(async (name) => await admin(async (sql) => await sql.unsafe(`drop database if exists ${name} with (force)`))))
+  await Promise.allSettled([...live].map(async ([name, adminUrl]) => await admin(adminUrl, async (sql) => await sql.unsafe(`drop database if exists ${name} with (force)`))))
   live.clear()
 }
 
-/** A fresh database `bench_<random>` with the outbox, the inbox and the demo's tables. */
-export async function createBenchDatabase (): Promise<BenchDatabase> {
+/** A fresh database `bench_<random>` on the server of `adminUrl` (default BENCH_DATABASE_URL's) with the outbox, the inbox and the demo's tables. */
+export async function createBenchDatabase (adminUrl = ADMIN_URL): Promise<BenchDatabase> {
   const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
-  await admin(async (sql) => await sql.unsafe(`create database ${name}`))
-  live.add(name)
-  const url = new URL(ADMIN_URL)
+  await admin(adminUrl, async (sql) => await sql.unsafe(`create database ${name}`))
+  live.set(name, adminUrl)
+  const url = new URL(adminUrl)
   url.pathname = `/${name}`
   const handles = new Set<DatabaseHandle>()
   const database: BenchDatabase = {
@@ -58,7 +58,7 @@ export async function createBenchDatabase (): Promise<BenchDatabase> {
     },
     async drop () {
       await Promise.allSettled([...handles].map(async (handle) => await handle.close()))
-      await admin(async (sql) => await sql.unsafe(`drop database if exists ${name} with (force)`))
+      await admin(adminUrl, async (sql) => await sql.unsafe(`drop database if exists ${name} with (force)`))
       live.delete(name)
     }
   }
@@ -75,8 +75,8 @@ export async function createBenchDatabase (): Promise<BenchDatabase> {
 }
 
 /** Runs `work` on a fresh database and always drops it afterwards. */
-export async function withBenchDatabase<T> (work: (database: BenchDatabase) => Promise<T>): Promise<T> {
-  const database = await createBenchDatabase()
+export async function withBenchDatabase<T> (work: (database: BenchDatabase) => Promise<T>, adminUrl = ADMIN_URL): Promise<T> {
+  const database = await createBenchDatabase(adminUrl)
   try {
     return await work(database)
   } finally {

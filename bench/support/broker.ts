@@ -1,4 +1,7 @@
 import { pulsarAdmin, pulsarConfigFromEnv, PulsarBus, type PulsarBusOptions, type ResolvedPulsarConfig } from '../../plugin/index.js'
+import type { PulsarDriver } from '../../plugin/pulsar/driver.js'
+import { loadPulsarClient } from '../../plugin/pulsar/native/load-client.js'
+import { NativeDriver } from '../../plugin/pulsar/native/native-driver.js'
 import { WebSocketDriver } from '../../plugin/pulsar/websocket/ws-driver.js'
 import { silentLogger } from '../../plugin/logger.js'
 
@@ -12,24 +15,42 @@ export const brokerConfig: ResolvedPulsarConfig = pulsarConfigFromEnv({
   ...process.env
 })
 
+/** The two ways our bus talks to Pulsar: the WebSocket API, and the binary protocol of the native client. */
+export type BenchDriver = 'websocket' | 'native'
+
 const admin = pulsarAdmin(brokerConfig, { timeoutMs: 5000 })
 
 let availability: Promise<string | null> | null = null
+let nativeLoad: Promise<string | null> | null = null
 
-/** Null when the broker answers, else why not (scenarios then report their Pulsar figures as null). */
-export async function brokerUnavailable (): Promise<string | null> {
+/**
+ * Throws unless the broker answers: a figure the broker should have given is an error, never a
+ * null that a run could pass with.
+ */
+export async function requireBroker (): Promise<void> {
   availability ??= admin.clusters().then(() => null, (err: unknown) => (err as Error).message)
-  return await availability
+  const unavailable = await availability
+  if (unavailable !== null) {
+    throw new Error(`the Pulsar broker does not answer (${unavailable}): start it with \`bash scripts/pulsar/start.sh\`, or point PULSAR_URL / PULSAR_WEB_URL at one`)
+  }
 }
 
-/** A PulsarBus on the bench broker, WebSocket driver (the native addon does not load here). */
-export function benchPulsarBus (source: string, options: Partial<PulsarBusOptions> = {}): PulsarBus {
-  return new PulsarBus({ ...brokerConfig, source, driver: 'websocket', connectTimeoutMs: 5000, logger: silentLogger, ...options })
+/** Throws unless the native client's addon loads: the native figures are required, not optional. */
+export async function requireNativeDriver (): Promise<void> {
+  nativeLoad ??= loadPulsarClient().then(() => null, (err: unknown) => (err as Error).message)
+  const failure = await nativeLoad
+  if (failure !== null) throw new Error(`${failure}; on a machine that cannot download its prebuilt addon, build it with \`bash scripts/pulsar/build-native-client.sh\``)
+}
+
+/** A PulsarBus on the bench broker, on the driver asked for (WebSocket by default). */
+export function benchPulsarBus (source: string, options: Partial<PulsarBusOptions> = {}, driver: BenchDriver = 'websocket'): PulsarBus {
+  return new PulsarBus({ ...brokerConfig, source, driver, connectTimeoutMs: 5000, logger: silentLogger, ...options })
 }
 
 /** A bare driver of ours, as the bus makes it, for the raw-producer baseline. */
-export function benchDriver (maxPendingMessages = 1000): WebSocketDriver {
-  return new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 30_000, maxPendingMessages, maxMessageSize: 5 << 20, logger: silentLogger })
+export async function benchDriver (driver: BenchDriver, maxPendingMessages = 1000): Promise<PulsarDriver> {
+  const options = { connectTimeoutMs: 5000, sendTimeoutMs: 30_000, maxPendingMessages, maxMessageSize: 5 << 20, logger: silentLogger }
+  return driver === 'native' ? await NativeDriver.load(brokerConfig, options) : new WebSocketDriver(brokerConfig, options)
 }
 
 /** Messages the broker took in on a topic (short or fully qualified name). */

@@ -1,13 +1,15 @@
 /**
- * The peer: pg-transactional-outbox 0.5.7, its polling listener, on the same database, relaying
- * to the same sink (our Pulsar bus). Its table and next-messages function live in a schema of
- * their own, made with its own DatabaseSetup scripts.
+ * The peer: pg-transactional-outbox 0.5.7, on the same database, relaying to the same sink (our
+ * Pulsar bus), with either of its listeners: polling (a next-messages function called every poll
+ * interval) or logical replication (the table's inserts streamed from the WAL through a
+ * publication and a replication slot, which needs wal_level=logical). Its table, function and
+ * publication are made with its own DatabaseSetup scripts, in a schema of their own.
  */
 import { createRequire } from 'node:module'
 import { sql } from 'drizzle-orm'
 import {
-  DatabaseSetup, executeTransaction, getDisabledLogger, initializeMessageStorage, initializePollingMessageListener,
-  type PollingListenerConfig, type StoredTransactionalMessage
+  createReplicationFullConcurrencyController, DatabaseSetup, executeTransaction, getDisabledLogger, initializeMessageStorage,
+  initializePollingMessageListener, initializeReplicationMessageListener, type PollingListenerConfig, type StoredTransactionalMessage
 } from 'pg-transactional-outbox'
 import type { OutboxDatabase } from '../../plugin/database/database.js'
 import { PAD_LENGTH } from './workload.js'
@@ -15,40 +17,63 @@ import { PAD_LENGTH } from './workload.js'
 const SCHEMA = 'peer'
 const TABLE = 'outbox'
 const NEXT_MESSAGES = 'next_peer_outbox_messages'
+const PUBLICATION = 'peer_outbox_pub'
+const SLOT = 'peer_outbox_slot'
 
-/** Its settings, the two ways FACTS.md describes: as shipped, and tuned for throughput. */
+/**
+ * Its settings: as shipped, and with our projector's batch size and poll interval (the bench's
+ * drains poll every 20 ms, batches of 200), messages marked parallel (any order, as ours are
+ * across keys). Its replication listener has neither: it streams, all messages in parallel.
+ */
 export const PEER_SETTINGS = {
   /** Batch 5, 500 ms poll; messages without a segment, sequential (its default). */
   defaults: { nextMessagesBatchSize: 5, nextMessagesPollingIntervalInMs: 500, concurrency: 'sequential' },
-  /** Batch 100, 50 ms poll, messages marked parallel (any order, as ours are across keys). */
-  tuned: { nextMessagesBatchSize: 100, nextMessagesPollingIntervalInMs: 50, concurrency: 'parallel' }
+  /** Batch 200, 20 ms poll, parallel: what our relay runs with in these drains. */
+  sameAsOurs: { nextMessagesBatchSize: 200, nextMessagesPollingIntervalInMs: 20, concurrency: 'parallel' }
 } as const
 export type PeerSettings = typeof PEER_SETTINGS[keyof typeof PEER_SETTINGS]
 
-/** Creates its table, indexes and polling function (its own setup scripts), dropping what was there. */
+/** How the peer finds new messages. */
+export type PeerListener = { kind: 'polling', settings: PeerSettings } | { kind: 'replication' }
+
+/**
+ * Creates its table, indexes, polling function and publication (its own setup scripts), dropping
+ * what was there. The publication needs a cluster with wal_level=logical.
+ */
 export async function setUpPeer (db: OutboxDatabase): Promise<void> {
-  const config = { outboxOrInbox: 'outbox' as const, database: 'bench', schema: SCHEMA, table: TABLE, listenerRole: 'postgres', nextMessagesName: NEXT_MESSAGES }
-  for (const script of [DatabaseSetup.dropAndCreateTable(config), DatabaseSetup.createPollingFunction(config), DatabaseSetup.setupPollingIndexes(config)]) {
+  const config = { outboxOrInbox: 'outbox' as const, database: 'bench', schema: SCHEMA, table: TABLE, listenerRole: 'postgres', nextMessagesName: NEXT_MESSAGES, publication: PUBLICATION, replicationSlot: SLOT }
+  for (const script of [DatabaseSetup.dropAndCreateTable(config), DatabaseSetup.createPollingFunction(config), DatabaseSetup.setupPollingIndexes(config), DatabaseSetup.setupReplicationCore(config)]) {
     await db.execute(sql.raw(script))
   }
 }
 
+/**
+ * A fresh replication slot: the replication listener then sees the inserts made after this call
+ * and nothing of an earlier round. Its own transaction, as the setup script says it must be.
+ */
+export async function resetPeerSlot (db: OutboxDatabase): Promise<void> {
+  await db.execute(sql.raw(`select pg_drop_replication_slot('${SLOT}') from pg_replication_slots where slot_name = '${SLOT}'`))
+  await db.execute(sql.raw(`select pg_create_logical_replication_slot('${SLOT}', 'pgoutput')`))
+}
+
 /** N unprocessed messages with the same 1 KB payloads as ours, in one INSERT per 50k. */
-export async function fillPeer (db: OutboxDatabase, count: number, settings: PeerSettings): Promise<void> {
+export async function fillPeer (db: OutboxDatabase, count: number, concurrency: PeerSettings['concurrency']): Promise<void> {
   await db.execute(sql.raw(`truncate ${SCHEMA}.${TABLE}`))
   for (let from = 1; from <= count; from += 50_000) {
     const to = Math.min(count, from + 49_999)
     await db.execute(sql`
       insert into ${sql.raw(`${SCHEMA}.${TABLE}`)} (id, aggregate_type, aggregate_id, message_type, concurrency, payload)
-      select gen_random_uuid(), 'bench', 'k' || g, 'PayloadFilled', ${settings.concurrency},
+      select gen_random_uuid(), 'bench', 'k' || g, 'PayloadFilled', ${concurrency},
              jsonb_build_object('seq', g, 'pad', repeat('x', ${PAD_LENGTH}::int))
       from generate_series(${from}::int, ${to}::int) g`)
   }
   await db.execute(sql.raw(`analyze ${SCHEMA}.${TABLE}`))
 }
 
-/** Starts its polling listener; `handle` is its message publisher. Returns its shutdown. */
-export function startPeerListener (databaseUrl: string, settings: PeerSettings, handle: (message: StoredTransactionalMessage) => Promise<void>): () => Promise<void> {
+/** Starts its listener of the kind asked; `handle` is its message publisher. Returns its shutdown. */
+export function startPeerListener (databaseUrl: string, listener: PeerListener, handle: (message: StoredTransactionalMessage) => Promise<void>): () => Promise<void> {
+  if (listener.kind === 'replication') return startReplicationListener(databaseUrl, handle)
+  const { settings } = listener
   const config: PollingListenerConfig = {
     outboxOrInbox: 'outbox',
     dbListenerConfig: { connectionString: databaseUrl },
@@ -69,6 +94,27 @@ export function startPeerListener (databaseUrl: string, settings: PeerSettings, 
   return shutdown
 }
 
+/**
+ * Its logical replication listener, at its fastest: every message handled at once (the full
+ * concurrency controller; its default is one at a time).
+ */
+function startReplicationListener (databaseUrl: string, handle: (message: StoredTransactionalMessage) => Promise<void>): () => Promise<void> {
+  const [shutdown] = initializeReplicationMessageListener({
+    outboxOrInbox: 'outbox',
+    dbListenerConfig: { connectionString: databaseUrl },
+    settings: {
+      dbSchema: SCHEMA,
+      dbTable: TABLE,
+      dbPublication: PUBLICATION,
+      dbReplicationSlot: SLOT,
+      enableMaxAttemptsProtection: false,
+      enablePoisonousMessageProtection: false,
+      messageCleanupIntervalInMs: 0
+    }
+  }, { handle }, getDisabledLogger(), { concurrencyStrategy: createReplicationFullConcurrencyController() })
+  return shutdown
+}
+
 /** Messages it marked processed. */
 export async function peerProcessed (db: OutboxDatabase): Promise<number> {
   const rows = await db.execute(sql.raw(`select count(*)::int as n from ${SCHEMA}.${TABLE} where processed_at is not null`)) as unknown as Array<{ n: number }>
@@ -84,7 +130,7 @@ interface PgPool {
  * Its write side: one transaction per message through `pg` (its driver), storing the message
  * with its own storage function. `pg` comes with the peer; we load it the way it does.
  */
-export function peerWriter (databaseUrl: string, settings: PeerSettings): { write (seq: number): Promise<string>, close (): Promise<void> } {
+export function peerWriter (databaseUrl: string, concurrency: PeerSettings['concurrency']): { write (seq: number): Promise<string>, close (): Promise<void> } {
   const { Pool } = createRequire(import.meta.url)('pg') as { Pool: new (config: { connectionString: string, max: number }) => PgPool }
   const pool = new Pool({ connectionString: databaseUrl, max: 10 })
   const store = initializeMessageStorage({ outboxOrInbox: 'outbox', settings: { dbSchema: SCHEMA, dbTable: TABLE, enableMaxAttemptsProtection: false, enablePoisonousMessageProtection: false } }, getDisabledLogger())
@@ -92,7 +138,7 @@ export function peerWriter (databaseUrl: string, settings: PeerSettings): { writ
     async write (seq) {
       const id = crypto.randomUUID()
       await executeTransaction(await pool.connect() as never, async (client) => {
-        await store({ id, aggregateType: 'bench', aggregateId: `k${seq}`, messageType: 'PayloadFilled', concurrency: settings.concurrency, payload: { seq, pad: 'x'.repeat(PAD_LENGTH) } }, client)
+        await store({ id, aggregateType: 'bench', aggregateId: `k${seq}`, messageType: 'PayloadFilled', concurrency, payload: { seq, pad: 'x'.repeat(PAD_LENGTH) } }, client)
       })
       return id
     },

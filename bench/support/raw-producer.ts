@@ -1,24 +1,24 @@
 import { createEnvelope, JsonCodec, type EventDefinition } from '../../plugin/index.js'
 import { envelopeProperties } from '../../plugin/pulsar/message-properties.js'
 import type { OutgoingMessage } from '../../plugin/pulsar/driver.js'
-import { benchDriver, brokerConfig } from './broker.js'
+import { benchDriver, brokerConfig, type BenchDriver } from './broker.js'
 import type { Drain } from './relay-timing.js'
 import { benchPayload } from './workload.js'
 import { topicFor } from '../../plugin/index.js'
 
 /**
- * The transport's own limit: our driver sending `count` messages shaped like the relay's (the
+ * The transport's own limit: our driver (WebSocket or native) sending `count` messages shaped like the relay's (the
  * same envelope, properties and key, encoded beforehand) to a fresh topic, with as many in
  * flight as the bus allows a producer (1000), and no database at all.
  */
-export async function timeRawProducer (event: EventDefinition, count: number, inFlight = 1000): Promise<Drain> {
+export async function timeRawProducer (event: EventDefinition, count: number, driverName: BenchDriver = 'websocket', inFlight = 1000): Promise<Drain> {
   const codec = new JsonCodec()
   const messages: OutgoingMessage[] = []
   for (let seq = 1; seq <= count; seq++) {
     const envelope = createEnvelope({ eventType: event.type, payload: benchPayload(seq), source: 'bench', partitionKey: `k${seq}` })
     messages.push({ bytes: codec.encode(envelope), properties: envelopeProperties(envelope, codec.contentType), key: envelope.partitionKey })
   }
-  const driver = benchDriver(inFlight)
+  const driver = await benchDriver(driverName, inFlight)
   try {
     await driver.connect()
     const producer = await driver.createProducer({ topic: topicFor(brokerConfig, event.topic) })
