@@ -7,6 +7,7 @@ import './fastify/types.js'
 // The Fastify plugin
 export { outboxPlugin, outboxPlugin as default } from './fastify/plugin.js'
 export type { FastifyOutboxOptions } from './fastify/options.js'
+export type { MetricsOptions } from './metrics/register-metrics.js'
 export type { FastifyOutbox } from './fastify/types.js'
 export { RequestOutbox } from './fastify/request-outbox.js'
 export { correlatedRequestId } from './fastify/correlation.js'

@@ -37,7 +37,9 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     source: SERVICE_NAME,
     bus: options.bus,
     events: demoEvents,
-    projector: options.projector
+    projector: options.projector,
+    // Prometheus metrics at /metrics: backlog, relay, handlers, inbox, dead letters.
+    metrics: true
   })
   await app.register(orderRoutes)
   await app.register(healthRoutes)

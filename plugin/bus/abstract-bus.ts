@@ -12,6 +12,7 @@ import { EventCatalog } from '../events/event-catalog.js'
 import { BusNotStartedError, BusStoppedError, InvalidEventNameError, InvalidOptionsError } from '../errors.js'
 import { silentLogger, type OutboxLogger } from '../logger.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
+import { Telemetry } from '../telemetry/telemetry.js'
 
 export interface BusOptions {
   /** This service's name: stamped on envelopes and the default subscription name. */
@@ -50,6 +51,8 @@ export abstract class AbstractBus implements MessageBus {
   protected readonly options: ResolvedBusOptions
   protected readonly registry = new SubscriptionRegistry()
   protected readonly dispatcher: Dispatcher
+  /** What this bus's deliveries report (handler runs, dead letters): add observers for metrics. */
+  readonly telemetry = new Telemetry()
   /** The codec this bus writes with and the ones it reads, by content type. */
   protected readonly codecs: Codecs
   #state: BusState = 'stopped'
@@ -58,7 +61,7 @@ export abstract class AbstractBus implements MessageBus {
   constructor (options: BusOptions) {
     this.options = resolveBusOptions(options)
     this.codecs = new Codecs(this.options.codec, this.options.codecs)
-    this.dispatcher = new Dispatcher({ ...this.options, codecs: this.codecs })
+    this.dispatcher = new Dispatcher({ ...this.options, codecs: this.codecs, telemetry: this.telemetry })
   }
 
   get started (): boolean {

@@ -1,4 +1,4 @@
-import type { Delivery } from './bus.js'
+import type { Delivery, MessageHandler } from './bus.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
 import type { Codecs } from '../codec/codecs.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
@@ -6,6 +6,7 @@ import type { EventCatalog } from '../events/event-catalog.js'
 import { eventLogFields, type OutboxLogger } from '../logger.js'
 import { isDatabaseOutage } from '../database/database-errors.js'
 import { InvalidPayloadError } from '../errors.js'
+import type { HandlerOutcome, Telemetry } from '../telemetry/telemetry.js'
 
 /** What a transport should do with a message after its handlers ran. */
 export type Verdict =
@@ -19,6 +20,7 @@ export interface DispatcherOptions {
   logger: OutboxLogger
   /** Deliveries after the first before a failing message is dead-lettered. */
   maxRedeliveries: number
+  telemetry: Telemetry
 }
 
 const ack: Verdict = Object.freeze({ kind: 'ack' })
@@ -43,7 +45,15 @@ export class Dispatcher {
   }
 
   async dispatch (group: SubscriptionGroup, bytes: Uint8Array, contentType: string | null, properties: Readonly<Record<string, string>>, delivery: Delivery): Promise<Verdict> {
-    const { codecs, catalog, logger, maxRedeliveries } = this.#options
+    const verdict = await this.#decide(group, bytes, contentType, properties, delivery)
+    if (verdict.kind === 'dead-letter') {
+      this.#options.telemetry.deadLettered({ eventType: verdict.envelope?.eventType ?? null, topic: group.topic, subscription: group.subscription, reason: verdict.reason })
+    }
+    return verdict
+  }
+
+  async #decide (group: SubscriptionGroup, bytes: Uint8Array, contentType: string | null, properties: Readonly<Record<string, string>>, delivery: Delivery): Promise<Verdict> {
+    const { codecs, catalog, logger } = this.#options
     let envelope: MessageEnvelope
     try {
       envelope = await codecs.decode(bytes, contentType, properties)
@@ -63,6 +73,15 @@ export class Dispatcher {
     if (problems !== null) {
       return { kind: 'dead-letter', reason: new InvalidPayloadError(envelope.eventType, problems).message, envelope }
     }
+    const started = performance.now()
+    const verdict = await this.#runHandlers(group, handlers, envelope, delivery)
+    const outcome: HandlerOutcome = verdict.kind === 'ack' ? 'success' : verdict.kind === 'retry' ? 'retry' : 'dead_letter'
+    this.#options.telemetry.handled({ envelope, topic: group.topic, subscription: group.subscription, durationMs: performance.now() - started, outcome })
+    return verdict
+  }
+
+  async #runHandlers (group: SubscriptionGroup, handlers: readonly MessageHandler[], envelope: MessageEnvelope, delivery: Delivery): Promise<Verdict> {
+    const { logger, maxRedeliveries } = this.#options
     try {
       for (const handler of handlers) await handler(envelope, delivery)
     } catch (err) {

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox'
 import type { MessageBus } from '../bus/bus.js'
 import type { OutboxDatabase } from '../database/database.js'
 import type { EventDefinition } from '../events/define-event.js'
+import type { MetricsOptions } from '../metrics/register-metrics.js'
 import type { ProjectorOptions } from '../outbox/projector.js'
 import type { RetentionOptions } from '../outbox/retention.js'
 import type { OutboxTables } from '../outbox/tables.js'
@@ -37,4 +38,9 @@ export interface FastifyOutboxOptions {
    * Default "auto": only when this process runs no projector of its own.
    */
   notify?: 'auto' | boolean
+  /**
+   * Prometheus metrics (needs the prom-client package): `true` serves them at `/metrics`, or
+   * `{ registry, path, processMetrics }`. Default off.
+   */
+  metrics?: boolean | MetricsOptions
 }

@@ -11,6 +11,7 @@ import { isDrizzleDatabase } from '../database/database.js'
 import { EventCatalog } from '../events/event-catalog.js'
 import { AlreadyRegisteredError, InvalidOptionsError } from '../errors.js'
 import { Inbox } from '../inbox/inbox.js'
+import { registerMetrics } from '../metrics/register-metrics.js'
 import { Outbox } from '../outbox/outbox.js'
 import { OutboxProjector } from '../outbox/projector.js'
 import { RetentionSweeper } from '../outbox/retention.js'
@@ -46,6 +47,11 @@ const fastifyOutbox: FastifyPluginAsync<FastifyOutboxOptions> = async (fastify, 
   if (projector !== null) outbox.signal.onCommit(() => projector.nudge())
   const inbox = new Inbox({ outbox, bus, source: options.source, table: tables.inbox, logger })
   const retention = options.retention === false ? null : new RetentionSweeper(outbox, inbox, options.retention, logger)
+
+  if (options.metrics !== undefined && options.metrics !== false) {
+    const telemetry = [inbox.telemetry, ...(projector === null ? [] : [projector.telemetry]), ...(bus instanceof AbstractBus ? [bus.telemetry] : [])]
+    await registerMetrics(fastify, options.metrics, { readBacklog: async () => await outbox.backlog(), telemetry })
+  }
 
   const decorated = Object.assign(outbox, { projector, retention }) as FastifyOutbox
   fastify.decorate('bus', bus)

@@ -10,6 +10,7 @@ import type { Outbox } from '../outbox/outbox.js'
 import { purgeInboxMarks } from '../outbox/statements/maintenance.js'
 import { inbox as defaultInboxTable, type InboxTable } from '../outbox/tables.js'
 import type { TransactionOutbox } from '../outbox/transaction-outbox.js'
+import { Telemetry } from '../telemetry/telemetry.js'
 
 /** What an inbox handler gets besides the event. */
 export interface InboxContext {
@@ -62,6 +63,8 @@ export class Inbox {
   readonly #logger: OutboxLogger
   readonly #consumers = new Map<string, { handler: InboxHandler<any>, wrapped: MessageHandler<any>, eventType: string }>()
   readonly #stats: InboxStats = { applied: 0, duplicates: 0 }
+  /** What this inbox reports (each duplicate absorbed): add observers for metrics. */
+  readonly telemetry = new Telemetry()
 
   constructor (options: InboxOptions) {
     this.#outbox = options.outbox
@@ -124,7 +127,11 @@ export class Inbox {
       await handler(envelope, { tx, outbox, delivery })
       return true
     }, { correlationId: envelope.correlationId, causationId: envelope.eventId })
-    if (applied) this.#stats.applied++
-    else this.#stats.duplicates++
+    if (applied) {
+      this.#stats.applied++
+    } else {
+      this.#stats.duplicates++
+      this.telemetry.duplicateAbsorbed({ eventType: envelope.eventType, consumer })
+    }
   }
 }

@@ -10,6 +10,7 @@ import { EventCatalog } from '../events/event-catalog.js'
 import { InvalidOptionsError } from '../errors.js'
 import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
+import { Telemetry } from '../telemetry/telemetry.js'
 
 export interface ProjectorOptions {
   db: OutboxDatabase
@@ -48,6 +49,8 @@ export interface ProjectorOptions {
   projectorId?: string
   /** LISTEN channel that wakes the projector; null to rely on polling and in-process wake-ups. Default "outbox". */
   channel?: string | null
+  /** Where the projector reports each relayed batch and failed round; default its own (see `telemetry`). */
+  telemetry?: Telemetry
 }
 
 export interface ProjectorStats {
@@ -94,6 +97,8 @@ export class OutboxProjector {
   readonly #id: string
   readonly #retry: RetryPolicy
   readonly #channel: string | null
+  /** What this projector reports (each batch relayed, each failed round): add observers for metrics. */
+  readonly telemetry: Telemetry
   readonly #stats: ProjectorStats = { published: 0, failedAttempts: 0, unpublishable: 0, batches: 0, errors: 0, lastError: null }
   #state: ProjectorState = 'stopped'
   #loop: Promise<void> | null = null
@@ -122,6 +127,7 @@ export class OutboxProjector {
       maxDelayMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
     }
     this.#channel = options.channel === undefined ? 'outbox' : options.channel
+    this.telemetry = options.telemetry ?? new Telemetry()
   }
 
   /** The id this projector writes into locked_by. */
@@ -299,8 +305,14 @@ export class OutboxProjector {
     this.#stats.published += outcome.published.length
     this.#stats.failedAttempts += countFailed(outcome)
     this.#stats.unpublishable += outcome.unpublishable.length
-    if (outcome.failed.size === 0 && outcome.unpublishable.length === 0) return
     const rowsById = new Map(outcome.rows.map((row) => [row.id, row]))
+    const rowsOf = (ids: Iterable<number>): ClaimedRow[] => [...ids].map((id) => rowsById.get(id)!)
+    this.telemetry.relayed({
+      durationMs: outcome.durationMs,
+      published: rowsOf(outcome.published),
+      failed: rowsOf([...outcome.failed.values()].flat()),
+      unpublishable: rowsOf(outcome.unpublishable.map((row) => row.id))
+    })
     for (const [error, ids] of outcome.failed) {
       for (const id of ids) {
         this.#logger.warn({ outboxId: id, ...eventLogFields(rowsById.get(id)), error }, 'Publishing an outbox row failed; it will be retried with backoff')
@@ -316,6 +328,7 @@ export class OutboxProjector {
     this.#stats.errors++
     const message = err instanceof Error ? err.message : String(err)
     this.#stats.lastError = message
+    this.telemetry.relayRoundFailed(err instanceof Error ? err : new Error(message))
     // Log the first failure and then every tenth, not one line per retry during a long outage.
     if (this.#consecutiveErrors === 1 || this.#consecutiveErrors % 10 === 0) {
       this.#logger.error({ err, consecutiveErrors: this.#consecutiveErrors }, 'OutboxProjector round failed; rows stay pending and will be retried')

@@ -16,6 +16,8 @@ export interface PublishOutcome {
   readonly skipped: number[]
   /** Set when the transport is down: the batch stopped early and no attempt was counted. */
   outage: Error | null
+  /** From the first publish to the last answer. */
+  durationMs: number
 }
 
 /**
@@ -37,7 +39,8 @@ export interface PublishRowsOptions {
 }
 
 export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus, catalog: EventCatalog, options: PublishRowsOptions): Promise<PublishOutcome> {
-  const outcome: PublishOutcome = { rows, published: [], failed: new Map(), unpublishable: [], skipped: [], outage: null }
+  const outcome: PublishOutcome = { rows, published: [], failed: new Map(), unpublishable: [], skipped: [], outage: null, durationMs: 0 }
+  const started = performance.now()
   const chains = chainsByKey(rows)
   let next = 0
   let timer: NodeJS.Timeout | undefined
@@ -90,6 +93,7 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
   } finally {
     clearTimeout(timer)
   }
+  outcome.durationMs = performance.now() - started
   return outcome
 }
 
