@@ -145,7 +145,9 @@ const outageCodes = new Set([
   'PULSAR_TOPIC_NOT_FOUND',
   'KAFKA_CONNECT_FAILED',
   'KAFKA_AUTH_FAILED',
-  'KAFKA_TOPIC_NOT_AVAILABLE'
+  'KAFKA_TOPIC_NOT_AVAILABLE',
+  'REDIS_CONNECT_FAILED',
+  'REDIS_AUTH_FAILED'
 ])
 
 export function isTransportOutage (err: unknown): boolean {
