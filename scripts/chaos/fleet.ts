@@ -4,6 +4,7 @@ import { isFree } from '../../test/support/pulsar-instance.js'
 import type { ChaosBroker } from './broker.js'
 import type { ChaosProfile } from './profile.js'
 import { ServiceInstance, type ExitRecord } from './services.js'
+import type { ProxiedUrls } from './network-faults.js'
 
 export interface FleetSettings {
   readonly runDir: string
@@ -11,6 +12,8 @@ export interface FleetSettings {
   readonly broker: ChaosBroker
   readonly namespace: string
   readonly databaseUrl: string
+  /** With --network-faults: the proxied URLs the services use instead of the broker's and the database's own. */
+  readonly links?: ProxiedUrls
   readonly say: (line: string) => void
 }
 
@@ -102,11 +105,11 @@ export class Fleet {
 }
 
 export async function startFleet (settings: FleetSettings): Promise<Fleet> {
-  const { runDir, profile, broker, namespace, databaseUrl, say } = settings
+  const { runDir, profile, broker, namespace, databaseUrl, links, say } = settings
   const common = {
-    DATABASE_URL: databaseUrl,
-    PULSAR_URL: broker.serviceUrl,
-    PULSAR_WEB_URL: broker.webUrl,
+    DATABASE_URL: links?.databaseUrl ?? databaseUrl,
+    PULSAR_URL: links?.pulsarServiceUrl ?? broker.serviceUrl,
+    PULSAR_WEB_URL: links?.pulsarWebUrl ?? broker.webUrl,
     PULSAR_NAMESPACE: namespace,
     // Debug: the inbox logs each duplicate delivery it absorbs at debug; the run counts those lines.
     LOG_LEVEL: 'debug',

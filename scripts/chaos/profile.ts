@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { FaultPoint } from './instance/fault-points.js'
+import type { NetworkFault } from './network-faults.js'
 
 /**
  * One kill of the run: when (a fraction of the load window, or during the broker's restart, so
@@ -55,17 +56,42 @@ export interface ChaosProfile {
   readonly pollMs: number
   /** Keep the run folder (logs) even when the run passes. */
   readonly keepLogs: boolean
+  /**
+   * Network faults between the services and the broker and PostgreSQL (--network-faults), at
+   * seconds of the load window, through the run's fault proxies; null when the links are direct.
+   */
+  readonly networkFaults: readonly NetworkFault[] | null
 }
 
-export const USAGE = `usage: npm run chaos -- [--quick] [--driver websocket|native] [--break-inbox] [--pg-restart] [--seed N] [--keep-logs]
+/**
+ * What --network-faults plays, from the load's start: latency on each link, resets and drops of
+ * every open connection, then a partition of each that lasts 35 s, longer than the clients'
+ * timeouts (the bus's 30 s send timeout and 30 s keep-alive, postgres-js's 30 s connect timeout),
+ * one after the other so the two outages do not hide each other. It needs 70 s more of load
+ * window than the faults of the run alone; the run adds them.
+ */
+const NETWORK_FAULTS: readonly NetworkFault[] = [
+  { atSeconds: 10, target: 'broker', fault: 'latency', ms: 80, jitterMs: 40, forSeconds: 10 },
+  { atSeconds: 22, target: 'database', fault: 'latency', ms: 30, jitterMs: 20, forSeconds: 10 },
+  { atSeconds: 34, target: 'broker', fault: 'reset' },
+  { atSeconds: 38, target: 'database', fault: 'reset' },
+  { atSeconds: 44, target: 'broker', fault: 'drop' },
+  { atSeconds: 46, target: 'database', fault: 'drop' },
+  { atSeconds: 50, target: 'broker', fault: 'partition', forSeconds: 35 },
+  { atSeconds: 95, target: 'database', fault: 'partition', forSeconds: 35 }
+]
+const NETWORK_FAULTS_EXTRA_SECONDS = 70
+
+export const USAGE = `usage: npm run chaos -- [--quick] [--driver websocket|native] [--break-inbox] [--network-faults] [--pg-restart] [--seed N] [--keep-logs]
   --quick          a small run (about two minutes) for CI
   --driver D       the Pulsar driver of the services: websocket (default) or native (pulsar-client)
   --break-inbox    the mutation run: the inbox's primary key is dropped; it must report duplicateEffects > 0 and fail
+  --network-faults the services reach the broker and PostgreSQL through fault proxies: latency, resets, drops, 35 s partitions (70 s more load)
   --pg-restart     also restart the PostgreSQL server once (full run only; the server is shared)
   --seed N         repeat the order mix and fault schedule of an earlier run
   --keep-logs      keep the run folder when the run passes (it is always kept when it fails)`
 
-const FLAGS = ['--quick', '--break-inbox', '--pg-restart', '--keep-logs']
+const FLAGS = ['--quick', '--break-inbox', '--pg-restart', '--keep-logs', '--network-faults']
 const VALUED = ['--driver', '--seed']
 
 /** The arguments as flags and values; `--name value` and `--name=value` alike. */
@@ -92,6 +118,10 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   if (driver !== 'websocket' && driver !== 'native') throw new Error(`--driver must be websocket or native, got ${JSON.stringify(driver)}`)
   const quick = flags.has('--quick')
   if (quick && flags.has('--pg-restart')) throw new Error('--pg-restart is for the full run only: the PostgreSQL server is shared with other work, and CI runs --quick')
+  const networkFaults = flags.has('--network-faults')
+  if (networkFaults && driver === 'native') {
+    throw new Error('--network-faults runs on the websocket driver only: the native client asks the broker where a topic lives and then connects to the address the broker advertises, around the fault proxy')
+  }
   const common = {
     seed: seedArg === undefined ? randomInt(1, 1_000_000_000) : Number(seedArg),
     driver,
@@ -102,9 +132,10 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     restartPauseMs: [500, 2000] as const,
     leaseMs: 4000,
     pollMs: 500,
-    keepLogs: flags.has('--keep-logs')
+    keepLogs: flags.has('--keep-logs'),
+    networkFaults: networkFaults ? NETWORK_FAULTS : null
   } as const
-  return quick
+  const profile: ChaosProfile = quick
     // Quick: the broker restart comes first (it takes 10–50 s here); a relay armed at its fault
     // point meanwhile is killed as soon as the broker is back and the backlog goes out in full
     // batches; the rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
@@ -159,4 +190,11 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         databaseOutages: [{ at: 0.5, ms: 20_000 }],
         drainSeconds: 180
       }
+  return networkFaults ? withNetworkWindow(profile) : profile
+}
+
+/** The profile with the load window and its orders grown by what the network faults need. */
+function withNetworkWindow (profile: ChaosProfile): ChaosProfile {
+  const loadSeconds = profile.loadSeconds + NETWORK_FAULTS_EXTRA_SECONDS
+  return { ...profile, loadSeconds, orders: Math.round(profile.ordersPerSecond * loadSeconds) }
 }

@@ -3,6 +3,7 @@ import type { LoadTally } from './load.js'
 import type { Verdict } from './ledger.js'
 import type { ChaosProfile } from './profile.js'
 import type { ExitRecord } from './services.js'
+import type { NetworkTally } from './network-faults.js'
 import type { LogFacts } from './fleet.js'
 
 const startedAt = Date.now()
@@ -29,6 +30,8 @@ export interface RunFacts {
   verdict: Verdict | null
   drainTimedOut: boolean
   deadLettered: number | null
+  /** What the fault proxies did (--network-faults), or null when the links were direct. */
+  network: NetworkTally | null
   brokerStartSeconds: number
   drainSeconds: number
   /** Load + faults + drain. */
@@ -72,6 +75,7 @@ export function summary (facts: RunFacts): Record<string, unknown> {
     databaseOutages: facts.faults.databaseOutages,
     backendsCut: facts.faults.backendsCut,
     pgRestarts: facts.faults.pgRestarts,
+    ...(facts.network === null ? {} : { networkFaults: facts.network }),
     events: v?.counts.events ?? null,
     inboxMarks: v?.counts.inboxMarks ?? null,
     ledgerRows: v?.counts.ledgerRows ?? null,

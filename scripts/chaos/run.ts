@@ -12,6 +12,7 @@ import { readProfile, type ChaosProfile } from './profile.js'
 import { Random } from './random.js'
 import { passed, say, summary, type RunFacts } from './report.js'
 import { INSTANCES, receiptsFile, startFleet, type Fleet } from './fleet.js'
+import { NetworkFaults } from './network-faults.js'
 
 /**
  * npm run chaos [-- --quick] — the demo service as two real processes against PostgreSQL and a
@@ -25,7 +26,7 @@ async function main (): Promise<number> {
   const runId = newRunId()
   const runDir = join(process.env.TMPDIR ?? tmpdir(), 'fastify-outbox-chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${runId}`)
   await mkdir(runDir, { recursive: true })
-  say(`run ${runId}: ${profile.name}, ${profile.driver} driver${profile.breakInbox ? ', INBOX BROKEN ON PURPOSE (--break-inbox)' : ''}, seed ${profile.seed}; logs in ${runDir}`)
+  say(`run ${runId}: ${profile.name}, ${profile.driver} driver${profile.breakInbox ? ', INBOX BROKEN ON PURPOSE (--break-inbox)' : ''}${profile.networkFaults === null ? '' : ', network faults'}, seed ${profile.seed}; logs in ${runDir}`)
 
   const cleanup = new Cleanup()
   const stop = new AbortController()
@@ -61,8 +62,16 @@ async function main (): Promise<number> {
     cleanup.add('close the ledger connection', async () => await ownLedger.close())
     say(`postgres: database ${database.name} migrated and seeded; pulsar namespace public/${namespace.name}`)
 
+    let network: NetworkFaults | null = null
+    if (profile.networkFaults !== null) {
+      network = await NetworkFaults.start({ pulsarServiceUrl: broker.serviceUrl, pulsarWebUrl: broker.webUrl, databaseUrl: database.url })
+      const ownNetwork = network
+      cleanup.add('close the fault proxies', async () => await ownNetwork.close())
+      facts.network = network.tally
+      say(`network: services reach the broker at ${network.urls.pulsarServiceUrl} and ${network.urls.pulsarWebUrl}, PostgreSQL at 127.0.0.1:${new URL(network.urls.databaseUrl).port}, through fault proxies`)
+    }
     const random = new Random(profile.seed)
-    const fleet = await startFleet({ runDir, profile, broker, namespace: namespace.name, databaseUrl: database.url, say })
+    const fleet = await startFleet({ runDir, profile, broker, namespace: namespace.name, databaseUrl: database.url, ...(network === null ? {} : { links: network.urls }), say })
     cleanup.add('stop the services', async () => await fleet.stop())
     await interruptible(fleet.ready(90_000), stop.signal)
     say(`services: ${fleet.instances.map((i) => `${i.name} on ${i.url}`).join(', ')} ready`)
@@ -81,7 +90,8 @@ async function main (): Promise<number> {
       // On Ctrl-C, do not wait for a broker restart in progress: the cleanup stops it.
       await interruptible(Promise.all([
         load.run(stop.signal).then(() => say(`load: done, ${load.accepted.size} of ${load.tally.sent} orders accepted`)),
-        faults.run(stop.signal).then(() => say('faults: done'))
+        faults.run(stop.signal).then(() => say('faults: done')),
+        network?.run(profile.networkFaults ?? [], loadStarted, stop.signal, say).then(() => say('network faults: done, every link healed'))
       ]), stop.signal)
       const drainStarted = Date.now()
       const drained = await drainBacklog(ledger, profile.drainSeconds, stop.signal)
@@ -128,6 +138,7 @@ function blankFacts (profile: ChaosProfile): RunFacts {
     verdict: null,
     drainTimedOut: false,
     deadLettered: null,
+    network: null,
     brokerStartSeconds: 0,
     drainSeconds: 0,
     seconds: 0,
