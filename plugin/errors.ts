@@ -147,7 +147,9 @@ const outageCodes = new Set([
   'KAFKA_AUTH_FAILED',
   'KAFKA_TOPIC_NOT_AVAILABLE',
   'REDIS_CONNECT_FAILED',
-  'REDIS_AUTH_FAILED'
+  'REDIS_AUTH_FAILED',
+  'NATS_CONNECT_FAILED',
+  'NATS_AUTH_FAILED'
 ])
 
 export function isTransportOutage (err: unknown): boolean {

@@ -1,5 +1,7 @@
+import { keyHash } from '../bus/key-hash.js'
+
 /**
- * Which of a topic's streams an entry goes to. A partition key always hashes to the same stream,
+ * Which of a topic's streams an entry goes to. A partition key always hashes (keyHash) to the same stream,
  * so one key's events stay in one stream, in order; entries without a key take turns.
  */
 export class KeyStreams {
@@ -26,16 +28,6 @@ export class KeyStreams {
       this.#turn = (this.#turn + 1) % this.count
       return this.stream(this.#turn)
     }
-    return this.stream(fnv1a(key) % this.count)
+    return this.stream(keyHash(key) % this.count)
   }
-}
-
-/** FNV-1a, 32 bits: stable across processes and languages, well spread for short keys. */
-export function fnv1a (text: string): number {
-  let hash = 0x811c9dc5
-  for (const byte of Buffer.from(text, 'utf8')) {
-    hash ^= byte
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
 }
