@@ -1,5 +1,8 @@
 import { describePulsarConfig, InvalidOptionsError, JsonCodec, MemoryBus, PULSAR_ENV_VARIABLES, pulsarConfigFromEnv, PulsarBus, type MessageBus, type OutboxLogger } from '../plugin/index.js'
 import { AvroCodec } from '../plugin/codec/avro/index.js'
+import { kafkaConfigFromEnv, KafkaBus } from '../plugin/kafka/index.js'
+import { natsConfigFromEnv, NatsBus } from '../plugin/nats/index.js'
+import { redisConfigFromEnv, RedisBus } from '../plugin/redis/index.js'
 import { SERVICE_NAME } from './app.js'
 import { demoEvents } from './events.js'
 import type { ServiceConfig } from './config.js'
@@ -21,7 +24,9 @@ export interface ServiceBus {
 export const HANDLERS_PER_SUBSCRIPTION = 4
 
 /**
- * Pulsar when PULSAR_URL is set (the PULSAR_* variables configure it), else the in-memory bus.
+ * The transport config.bus names (BUS, or the one whose variable is set): Pulsar (the PULSAR_*
+ * variables configure it), Kafka (KAFKA_*), Redis (REDIS_*), NATS JetStream (NATS_*), else the
+ * in-memory bus.
  * Events are written with OUTBOX_CODEC (Avro on Pulsar by default) and read in either codec; on
  * Pulsar each topic's schema is registered in the broker's schema registry, so consumers in other
  * languages read the demo's topics with typed schemas.
@@ -31,14 +36,31 @@ export function createBus (config: ServiceConfig, logger: OutboxLogger, env: Nod
   const json = new JsonCodec()
   const codec = config.codec === 'avro' ? new AvroCodec({ events: demoEvents }) : json
   const common = { source: SERVICE_NAME, logger, retryDelayMs: 200, maxRedeliveries: 5, concurrency: HANDLERS_PER_SUBSCRIPTION, codec, codecs: [json] }
-  if (config.pulsarUrl === null) {
-    // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
-    const stray = [...PULSAR_ENV_VARIABLES, 'PULSAR_DRIVER'].filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
-    if (stray.length > 0) {
-      throw new InvalidOptionsError(`${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but PULSAR_URL is not, so the in-memory bus would run and ignore ${stray.length === 1 ? 'it' : 'them'}: set PULSAR_URL (e.g. pulsar://localhost:6650) to use Pulsar, or unset ${stray.join(', ')}`)
+  switch (config.bus) {
+    case 'kafka': {
+      const kafka = kafkaConfigFromEnv(env)
+      return { bus: new KafkaBus({ ...common, ...kafka }), description: `kafka (${String(kafka.brokers)}, ${config.codec})`, embedded: false }
     }
-    return { bus: new MemoryBus(common), description: 'memory', embedded: true }
+    case 'redis': {
+      const bus = new RedisBus({ ...common, ...redisConfigFromEnv(env) })
+      return { bus, description: `redis (${bus.settings.safeUrl}, ${config.codec})`, embedded: false }
+    }
+    case 'nats': {
+      const bus = new NatsBus({ ...common, ...natsConfigFromEnv(env) })
+      return { bus, description: `nats (${bus.settings.safeServers}, ${config.codec})`, embedded: false }
+    }
+    case 'pulsar': break
+    case 'memory': return memoryBus(common, env)
   }
   const pulsar = pulsarConfigFromEnv(env)
   return { bus: new PulsarBus({ ...common, ...pulsar, schemaRegistry: true, driver: config.pulsarDriver }), description: `pulsar (${describePulsarConfig(pulsar)}, ${config.codec})`, embedded: false }
+}
+
+function memoryBus (common: ConstructorParameters<typeof MemoryBus>[0], env: NodeJS.ProcessEnv): ServiceBus {
+  // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
+  const stray = [...PULSAR_ENV_VARIABLES, 'PULSAR_DRIVER'].filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
+  if (stray.length > 0) {
+    throw new InvalidOptionsError(`${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but PULSAR_URL is not, so the in-memory bus would run and ignore ${stray.length === 1 ? 'it' : 'them'}: set PULSAR_URL (e.g. pulsar://localhost:6650) to use Pulsar, or unset ${stray.join(', ')}`)
+  }
+  return { bus: new MemoryBus(common), description: 'memory', embedded: true }
 }

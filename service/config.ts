@@ -8,7 +8,12 @@ export interface ServiceConfig {
   databaseUrl: string | null
   /** Where PGlite keeps its data; null keeps it in memory. */
   pgliteDataDir: string | null
-  /** pulsar://... or null for the in-memory bus. */
+  /**
+   * BUS: which transport carries the events; without BUS, the one whose variable is set
+   * (PULSAR_URL, KAFKA_BROKERS, REDIS_URL, NATS_URL), else the in-memory bus.
+   */
+  bus: BusChoice
+  /** pulsar://... or null. */
   pulsarUrl: string | null
   /**
    * PULSAR_DRIVER: 'native' (the pulsar-client addon), 'websocket' (pure TypeScript), or 'auto'
@@ -38,18 +43,26 @@ export interface ServiceConfig {
   stopDelayMs: number
   /**
    * OUTBOX_CODEC: how events are written, `avro` or `json`; default avro on Pulsar (its topics
-   * then carry Avro schemas in the registry, which gain event types compatibly), json in memory.
+   * then carry Avro schemas in the registry, which gain event types compatibly), json elsewhere.
    * Either codec reads both.
    */
   codec: 'avro' | 'json'
 }
+
+export const BUS_CHOICES = ['pulsar', 'kafka', 'redis', 'nats', 'memory'] as const
+export type BusChoice = typeof BUS_CHOICES[number]
+
+/** The variable whose presence picks a transport when BUS is not set. */
+const BUS_VARIABLES: ReadonlyArray<[string, BusChoice]> = [['PULSAR_URL', 'pulsar'], ['KAFKA_BROKERS', 'kafka'], ['REDIS_URL', 'redis'], ['NATS_URL', 'nats']]
 
 const PULSAR_DRIVERS: readonly DriverChoice[] = ['auto', 'native', 'websocket']
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const bus = readBus(env)
   return {
+    bus,
     port: readPort(env.PORT),
     host: nonEmpty(env.HOST) ?? '0.0.0.0',
     databaseUrl: nonEmpty(env.DATABASE_URL),
@@ -62,12 +75,26 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
     shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000,
     stopDelayMs: readMilliseconds('STOP_DELAY_MS', env.STOP_DELAY_MS) ?? 0,
-    codec: readCodec(env.OUTBOX_CODEC, nonEmpty(env.PULSAR_URL) === null ? 'json' : 'avro')
+    codec: readCodec(env.OUTBOX_CODEC, bus === 'pulsar' ? 'avro' : 'json')
   }
 }
 
 function nonEmpty (value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim()
+}
+
+function readBus (env: NodeJS.ProcessEnv): BusChoice {
+  const asked = nonEmpty(env.BUS)?.toLowerCase()
+  if (asked !== undefined) {
+    const bus = BUS_CHOICES.find((name) => name === asked)
+    if (bus === undefined) throw new InvalidOptionsError(`BUS must be one of ${BUS_CHOICES.join(', ')}, got ${JSON.stringify(env.BUS)}`)
+    return bus
+  }
+  const present = BUS_VARIABLES.filter(([name]) => nonEmpty(env[name]) !== null)
+  if (present.length > 1) {
+    throw new InvalidOptionsError(`${present.map(([name]) => name).join(' and ')} are set: set BUS to the one to use (${present.map(([, bus]) => bus).join(' or ')})`)
+  }
+  return present[0]?.[1] ?? 'memory'
 }
 
 function readPort (value: string | undefined): number {

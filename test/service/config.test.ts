@@ -40,3 +40,28 @@ t.test('PULSAR_DRIVER without PULSAR_URL is refused rather than ignored', async 
   const config = readServiceConfig({ PULSAR_DRIVER: 'native' })
   t.throws(() => createBus(config, silentLogger, { PULSAR_DRIVER: 'native' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /PULSAR_DRIVER is set but PULSAR_URL is not/ })
 })
+
+t.test('BUS picks the transport; without it, the variable that is set does; two set without BUS is refused', async (t) => {
+  t.equal(readServiceConfig({}).bus, 'memory')
+  t.equal(readServiceConfig({ PULSAR_URL: 'pulsar://localhost:6650' }).bus, 'pulsar')
+  t.equal(readServiceConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }).bus, 'kafka')
+  t.equal(readServiceConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).bus, 'redis')
+  t.equal(readServiceConfig({ NATS_URL: 'nats://127.0.0.1:4222' }).bus, 'nats')
+  t.equal(readServiceConfig({ BUS: 'Redis', PULSAR_URL: 'pulsar://localhost:6650', REDIS_URL: 'redis://127.0.0.1:6379' }).bus, 'redis')
+  t.equal(readServiceConfig({ BUS: 'memory', KAFKA_BROKERS: '127.0.0.1:9092' }).bus, 'memory')
+  t.equal(readServiceConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).codec, 'json', 'json off Pulsar by default')
+  t.throws(() => readServiceConfig({ BUS: 'rabbitmq' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /BUS must be one of pulsar, kafka, redis, nats, memory, got "rabbitmq"/ })
+  t.throws(() => readServiceConfig({ KAFKA_BROKERS: '127.0.0.1:9092', NATS_URL: 'nats://127.0.0.1:4222' }), { code: 'OUTBOX_INVALID_OPTIONS', message: /KAFKA_BROKERS and NATS_URL are set: set BUS to the one to use \(kafka or nats\)/ })
+})
+
+t.test('createBus makes the chosen transport from its variables, and names the missing one', async (t) => {
+  const on = (env: NodeJS.ProcessEnv): string => createBus(readServiceConfig(env), silentLogger, env).bus.kind
+  t.equal(on({ KAFKA_BROKERS: '127.0.0.1:9092' }), 'kafka')
+  t.equal(on({ REDIS_URL: 'redis://127.0.0.1:6379' }), 'redis')
+  t.equal(on({ NATS_URL: 'nats://127.0.0.1:4222' }), 'nats')
+  t.equal(on({}), 'memory')
+  t.equal(createBus(readServiceConfig({ REDIS_URL: 'redis://u:secret@127.0.0.1:6379' }), silentLogger, { REDIS_URL: 'redis://u:secret@127.0.0.1:6379' }).description, 'redis (redis://127.0.0.1:6379, json)', 'no password in the description')
+  t.throws(() => on({ BUS: 'redis' }), { code: 'REDIS_INVALID_CONFIG', message: /REDIS_URL is not set/ })
+  t.throws(() => on({ BUS: 'kafka' }), { code: 'KAFKA_INVALID_CONFIG', message: /KAFKA_BROKERS is not set/ })
+  t.throws(() => on({ BUS: 'nats' }), { code: 'NATS_INVALID_CONFIG', message: /NATS_URL is not set/ })
+})
