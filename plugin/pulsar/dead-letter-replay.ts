@@ -43,7 +43,7 @@ const PARKING_PROPERTIES = new Set<string>([
  */
 export async function replayDeadLetters (source: DeadLetterReplaySource): Promise<number> {
   const { driver, deadLetterTopic, logger } = source
-  const replaySubscription = `${source.subscription}-replay`
+  const replaySubscription = replaySubscriptionOf(source.subscription)
   const parked = Math.min(source.limit, await parkedCount(source.admin, deadLetterTopic, replaySubscription))
   if (parked === 0) return 0
 
@@ -83,6 +83,14 @@ async function moveBack (source: DeadLetterReplaySource, consumer: PulsarConsume
   const producer = await source.producerFor(topic)
   await producer.send({ bytes: message.bytes, key: message.key, properties })
   await consumer.ack(message)
+}
+
+/**
+ * The dead-letter topic's subscription that replays read, and that holds every parked message
+ * until it is replayed or purged: the bus creates it before it parks the first message.
+ */
+export function replaySubscriptionOf (subscription: string): string {
+  return `${subscription}-replay`
 }
 
 /** Messages on the replay subscription now; creates it at the earliest message the first time. 0 when nothing was ever parked. */

@@ -6,7 +6,7 @@ import { BusNotStartedError, InvalidOptionsError } from '../errors.js'
 import { pulsarAdmin, type PulsarAdmin } from './admin.js'
 import { describePulsarConfig, resolvePulsarConfig, topicFor, type ResolvedPulsarConfig } from './config.js'
 import { deadLetterMessage } from './dead-letter.js'
-import { replayDeadLetters } from './dead-letter-replay.js'
+import { replayDeadLetters, replaySubscriptionOf } from './dead-letter-replay.js'
 import type { DriverName, PulsarDriver } from './driver.js'
 import { GroupConsumer } from './group-consumer.js'
 import { envelopeProperties } from './message-properties.js'
@@ -29,6 +29,8 @@ export class PulsarBus extends AbstractBus {
   readonly config: ResolvedPulsarConfig
   readonly #settings: PulsarBusSettings
   readonly #consumers = new Map<SubscriptionGroup, GroupConsumer>()
+  /** Per dead-letter topic, the making of its replay subscription: parkings wait for it together, in their order. */
+  readonly #keptDeadLetterTopics = new Map<string, Promise<void>>()
   #driver: PulsarDriver | null = null
   #producers: ProducerCache | null = null
   #schemas: SchemaRegistry | null = null
@@ -139,6 +141,7 @@ export class PulsarBus extends AbstractBus {
       consume: { retryDelayMs, signal: this.stopSignal },
       deadLetter: async (message, reason, envelope) => {
         const deadLetterTopic = this.#qualified(this.#settings.deadLetterTopic(topic, group.subscription))
+        await this.#keepParkedMessages(deadLetterTopic, group.subscription)
         const producer = await this.#producerCache().get(deadLetterTopic)
         await producer.send(deadLetterMessage({ message, topic, subscription: group.subscription, reason, envelope }))
       }
@@ -181,6 +184,27 @@ export class PulsarBus extends AbstractBus {
   #producerCache (): ProducerCache {
     if (this.#producers === null) throw new BusNotStartedError(this.kind)
     return this.#producers
+  }
+
+  /**
+   * Makes sure a dead-letter topic has its replay subscription, from the earliest message, before
+   * the first message is parked there. Without any subscription the broker keeps a topic's
+   * messages only until it trims its ledgers, and its default settings delete a topic with no
+   * subscription once it is idle for a minute: parked messages would be lost. Not fatal when it
+   * fails (the admin API unreachable): the message is parked anyway, and the next one tries again.
+   */
+  async #keepParkedMessages (deadLetterTopic: string, subscription: string): Promise<void> {
+    let keeping = this.#keptDeadLetterTopics.get(deadLetterTopic)
+    if (keeping === undefined) {
+      keeping = this.admin().createSubscription(deadLetterTopic, replaySubscriptionOf(subscription), 'Earliest').then(() => {})
+      this.#keptDeadLetterTopics.set(deadLetterTopic, keeping)
+    }
+    try {
+      await keeping
+    } catch (err) {
+      if (this.#keptDeadLetterTopics.get(deadLetterTopic) === keeping) this.#keptDeadLetterTopics.delete(deadLetterTopic)
+      this.options.logger.warn({ deadLetterTopic, err }, 'Could not create the dead-letter topic\'s replay subscription; its messages are kept only as long as the broker keeps unsubscribed topics')
+    }
   }
 
   #qualified (topic: string): string {
