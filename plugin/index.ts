@@ -29,13 +29,14 @@ export { MemoryBus, type DeadLetter, type MemoryBusOptions } from './bus/memory-
 export type { ReplayDeadLettersOptions } from './bus/replay-options.js'
 
 // Pulsar
-export { PulsarBus, type PulsarBusOptions, type PulsarPublishOptions } from './pulsar/pulsar-bus.js'
+export { PulsarBus, type PulsarBusOptions } from './pulsar/pulsar-bus.js'
 export { describePulsarConfig, resolvePulsarConfig, topicFor, type PulsarConfig, type PulsarTlsConfig, type ResolvedPulsarConfig, type TopicPrefix } from './pulsar/config.js'
-export { pulsarConfigFromEnv, PULSAR_ENV_VARIABLES } from './pulsar/config-env.js'
+export { pulsarConfigFromEnv, PULSAR_ENV_VARIABLES, type PulsarEnvConfig } from './pulsar/config-env.js'
 export { pulsarAdmin, type PulsarAdmin, type PulsarAdminOptions, type TopicStats } from './pulsar/admin.js'
 export { defaultDeadLetterTopic, type DeadLetterTopicName } from './pulsar/dead-letter.js'
 export { DEAD_LETTER_PROPERTY, PROPERTY as MESSAGE_PROPERTY } from './pulsar/message-properties.js'
-export type { DriverChoice } from './pulsar/select-driver.js'
+export { DRIVER_CHOICES, type DriverChoice, type DriverName } from './pulsar/driver.js'
+export type { SelectedDriver } from './pulsar/select-driver.js'
 export type { BackoffOptions } from './pulsar/backoff.js'
 
 // Outbox, projector, inbox, retention

@@ -76,10 +76,18 @@ export function summaryLine (counts: TestCounts): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const file = process.argv[2]
-  if (file === undefined) {
-    console.error('usage: node --import tsx scripts/test-summary.ts <raw TAP file>')
+  // Several TAP files (npm test's runs on each Pulsar driver) add up to one line.
+  const files = process.argv.slice(2)
+  if (files.length === 0) {
+    console.error('usage: node --import tsx scripts/test-summary.ts <raw TAP file>...')
     process.exit(2)
   }
-  console.log(summaryLine(countTests(readFileSync(file, 'utf8'))))
+  const total: TestCounts = { passed: 0, failed: 0, skipped: 0 }
+  for (const file of files) {
+    const counts = countTests(readFileSync(file, 'utf8'))
+    total.passed += counts.passed
+    total.failed += counts.failed
+    total.skipped += counts.skipped
+  }
+  console.log(summaryLine(total))
 }

@@ -58,7 +58,7 @@ export function createBus (config: ServiceConfig, logger: OutboxLogger, env: Nod
 
 function memoryBus (common: ConstructorParameters<typeof MemoryBus>[0], env: NodeJS.ProcessEnv): ServiceBus {
   // PULSAR_TLS_ENABLED=true without PULSAR_URL is a forgotten URL: events would silently stay in this process.
-  const stray = [...PULSAR_ENV_VARIABLES, 'PULSAR_DRIVER'].filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
+  const stray = PULSAR_ENV_VARIABLES.filter((name) => name !== 'PULSAR_URL' && (env[name] ?? '').trim() !== '')
   if (stray.length > 0) {
     throw new InvalidOptionsError(`${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but PULSAR_URL is not, so the in-memory bus would run and ignore ${stray.length === 1 ? 'it' : 'them'}: set PULSAR_URL (e.g. pulsar://localhost:6650) to use Pulsar, or unset ${stray.join(', ')}`)
   }

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, type DriverChoice } from '../plugin/index.js'
+import { DRIVER_CHOICES, InvalidOptionsError, type DriverChoice } from '../plugin/index.js'
 
 /** The demo's settings, from the environment. */
 export interface ServiceConfig {
@@ -55,8 +55,6 @@ export type BusChoice = typeof BUS_CHOICES[number]
 /** The variable whose presence picks a transport when BUS is not set. */
 const BUS_VARIABLES: ReadonlyArray<[string, BusChoice]> = [['PULSAR_URL', 'pulsar'], ['KAFKA_BROKERS', 'kafka'], ['REDIS_URL', 'redis'], ['NATS_URL', 'nats']]
 
-const PULSAR_DRIVERS: readonly DriverChoice[] = ['auto', 'native', 'websocket']
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -111,8 +109,8 @@ function readCodec (value: string | undefined, fallback: 'avro' | 'json'): 'avro
 }
 
 function readPulsarDriver (value: string | undefined): DriverChoice {
-  const driver = PULSAR_DRIVERS.find((name) => name === (nonEmpty(value) ?? 'auto'))
-  if (driver === undefined) throw new InvalidOptionsError(`PULSAR_DRIVER must be one of ${PULSAR_DRIVERS.join(', ')}, got ${JSON.stringify(value)}`)
+  const driver = DRIVER_CHOICES.find((name) => name === (nonEmpty(value) ?? 'auto'))
+  if (driver === undefined) throw new InvalidOptionsError(`PULSAR_DRIVER must be one of ${DRIVER_CHOICES.join(', ')}, got ${JSON.stringify(value)}`)
   return driver
 }
 

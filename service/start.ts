@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { openEmbedded } from '../plugin/database/pglite.js'
 import { openPostgres } from '../plugin/database/postgres-js.js'
 import type { DatabaseHandle } from '../plugin/database/handle.js'
-import type { MessageBus } from '../plugin/index.js'
+import { PulsarBus, type MessageBus } from '../plugin/index.js'
 import { buildOrderService } from './app.js'
 import { createBus } from './bus.js'
 import { readServiceConfig, type ServiceConfig } from './config.js'
@@ -33,6 +33,8 @@ export async function startOrderService (extensions: ServiceExtensions = {}): Pr
   const logger = pino({ level: config.logLevel })
   // Bad PULSAR_* values fail here, before anything is opened.
   const bus = createBus(config, logger)
+  // Which Pulsar driver runs and why belongs in the first line: `auto` depends on the machine.
+  const driver = bus.bus instanceof PulsarBus ? await bus.bus.selectDriver() : null
   const database = await openDatabase(config)
   await migrateOrderService(database)
   await seedStock(database.db)
@@ -44,10 +46,10 @@ export async function startOrderService (extensions: ServiceExtensions = {}): Pr
     projector: config.relay ? projectorOptions(config) : false
   })
   await extensions.extend?.(app)
-  app.log.info({ database: database.description, bus: bus.description },
+  app.log.info({ database: database.description, bus: bus.description, ...(driver === null ? {} : { driver }) },
     database.kind === 'pglite' && bus.embedded
       ? 'Embedded mode: in-process PostgreSQL (PGlite) and the in-memory bus. Set DATABASE_URL and PULSAR_URL to use real services'
-      : 'Order service using real services')
+      : `Order service using real services${driver === null ? '' : `, Pulsar over the ${driver.name} driver (${driver.reason})`}`)
   stopGracefullyOnSignals(app, database, config)
   await app.listen({ port: config.port, host: config.host })
 }

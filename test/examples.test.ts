@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { driverUnderTest } from './support/pulsar-driver.js'
 import { freshNamespace, testBrokerConfig } from './support/pulsar-namespace.js'
 import { startProcess } from './support/processes.js'
 
@@ -26,7 +27,8 @@ t.test('the five-minute bus example runs against the real broker', async (t) => 
   const run = startProcess(t, [...tsx, 'examples/five-minute-bus.ts'], {
     PULSAR_URL: config.serviceUrl,
     PULSAR_WEB_URL: config.webServiceUrl!,
-    PULSAR_NAMESPACE: namespace
+    PULSAR_NAMESPACE: namespace,
+    PULSAR_DRIVER: driverUnderTest
   })
   t.equal(await run.exited, 0, run.output())
   t.match(run.output(), /user\.UserRegistered ada@example\.com \(event [0-9a-f-]{36}\)/)

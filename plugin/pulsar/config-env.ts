@@ -1,18 +1,22 @@
 import { PulsarConfigError } from '../errors.js'
 import { resolvePulsarConfig, type ResolvedPulsarConfig, type TopicPrefix } from './config.js'
+import { DRIVER_CHOICES, type DriverChoice } from './driver.js'
 
 /** The environment variables pulsarConfigFromEnv reads, for messages and docs. */
 export const PULSAR_ENV_VARIABLES = [
   'PULSAR_URL', 'PULSAR_WEB_URL', 'PULSAR_AUTH_TOKEN', 'PULSAR_TLS_ENABLED', 'PULSAR_TLS_CERT_PATH',
-  'PULSAR_TLS_VALIDATE_HOSTNAME', 'PULSAR_TENANT', 'PULSAR_NAMESPACE', 'PULSAR_TOPIC_PREFIX'
+  'PULSAR_TLS_VALIDATE_HOSTNAME', 'PULSAR_TENANT', 'PULSAR_NAMESPACE', 'PULSAR_TOPIC_PREFIX', 'PULSAR_DRIVER'
 ] as const
+
+/** The configuration from the environment, with the driver when PULSAR_DRIVER names one. */
+export type PulsarEnvConfig = ResolvedPulsarConfig & { readonly driver?: DriverChoice }
 
 /**
  * Reads the configuration from the environment, as the messaging guide's `fromEnv()` does, and
  * checks it. An empty variable counts as unset, so a compose file may pass `PULSAR_AUTH_TOKEN=`
  * through untouched. Errors name the variable, never a token's value.
  */
-export function pulsarConfigFromEnv (env: NodeJS.ProcessEnv = process.env): ResolvedPulsarConfig {
+export function pulsarConfigFromEnv (env: NodeJS.ProcessEnv = process.env): PulsarEnvConfig {
   const serviceUrl = read(env, 'PULSAR_URL')
   if (serviceUrl === undefined) {
     throw new PulsarConfigError('PULSAR_URL is not set: set it to the broker\'s binary address, e.g. PULSAR_URL=pulsar://localhost:6650')
@@ -20,8 +24,9 @@ export function pulsarConfigFromEnv (env: NodeJS.ProcessEnv = process.env): Reso
   const tlsEnabled = bool(env, 'PULSAR_TLS_ENABLED')
   const validateHostname = bool(env, 'PULSAR_TLS_VALIDATE_HOSTNAME')
   const trustCertPath = read(env, 'PULSAR_TLS_CERT_PATH')
+  const driver = readDriver(env)
   try {
-    return resolvePulsarConfig({
+    const config = resolvePulsarConfig({
       serviceUrl,
       webServiceUrl: read(env, 'PULSAR_WEB_URL') ?? null,
       authToken: read(env, 'PULSAR_AUTH_TOKEN') ?? null,
@@ -34,6 +39,7 @@ export function pulsarConfigFromEnv (env: NodeJS.ProcessEnv = process.env): Reso
         trustCertPath: trustCertPath ?? null
       }
     })
+    return driver === undefined ? config : { ...config, driver }
   } catch (err) {
     if (err instanceof Error && (err as { code?: string }).code === 'PULSAR_INVALID_CONFIG') {
       // Say which variable to fix: the checks speak of config fields.
@@ -65,6 +71,14 @@ function renameFields (message: string): string {
 function read (env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]
   return value === undefined || value === '' ? undefined : value
+}
+
+function readDriver (env: NodeJS.ProcessEnv): DriverChoice | undefined {
+  const value = read(env, 'PULSAR_DRIVER')?.trim().toLowerCase()
+  if (value === undefined) return undefined
+  const driver = DRIVER_CHOICES.find((choice) => choice === value)
+  if (driver === undefined) throw new PulsarConfigError(`PULSAR_DRIVER must be ${DRIVER_CHOICES.join(', ')}, got ${JSON.stringify(env.PULSAR_DRIVER)}`)
+  return driver
 }
 
 const truthy = new Set(['true', '1', 'yes', 'on'])

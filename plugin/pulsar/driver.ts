@@ -10,6 +10,11 @@
 
 export type DriverName = 'native' | 'websocket'
 
+/** What a bus may be told to use: a driver by name, or `auto` (native when its addon loads). */
+export type DriverChoice = 'auto' | DriverName
+
+export const DRIVER_CHOICES: readonly DriverChoice[] = ['auto', 'native', 'websocket']
+
 /** Pulsar's subscription types, spelled as the broker spells them. */
 export type SubscriptionType = 'Shared' | 'Key_Shared' | 'Failover' | 'Exclusive'
 
@@ -20,21 +25,12 @@ export interface OutgoingMessage {
   readonly properties: Readonly<Record<string, string>>
   /** The message key: routes Key_Shared delivery and compaction. */
   readonly key: string | null
-  /**
-   * A producer-chosen sequence id for broker deduplication (native driver only; the WebSocket API
-   * ignores it). Must grow with every message of one producer name: the broker drops any id not
-   * above the last one it stored.
-   */
-  readonly sequenceId?: number
 }
 
 export interface ProducerOptions {
   /** Fully qualified topic. */
   readonly topic: string
-  /**
-   * A stable producer name; the broker deduplicates per name. Default: a generated unique name
-   * (no deduplication across reconnects).
-   */
+  /** A stable producer name. Default: a unique name the broker generates. */
   readonly producerName?: string
 }
 

@@ -6,7 +6,7 @@ import type { BackoffOptions } from './backoff.js'
 import type { PulsarConfig } from './config.js'
 import { defaultDeadLetterTopic, type DeadLetterTopicName } from './dead-letter.js'
 import type { InitialPosition, SubscriptionType } from './driver.js'
-import type { DriverChoice } from './select-driver.js'
+import { DRIVER_CHOICES, type DriverChoice } from './driver.js'
 
 export interface PulsarBusOptions extends BusOptions, PulsarConfig {
   /** `auto` (default): the native client when its addon loads, else the WebSocket API. */
@@ -31,9 +31,9 @@ export interface PulsarBusOptions extends BusOptions, PulsarConfig {
   /** Messages the broker may hand a consumer before it settles any; default twice the concurrency (at most 1000). */
   receiverQueueSize?: number
   /**
-   * Stable producer name prefix, `{producerName}-{topic}` per topic: broker deduplication is per
-   * producer name. Unique per process: the broker refuses a second live producer of one name.
-   * Default: names the broker generates (no deduplication across reconnects).
+   * Stable producer name prefix, `{producerName}-{topic}` per topic. Unique per process: the
+   * broker refuses a second live producer of one name. Default: names the broker generates.
+   * Messages carry no sequence ids of ours (see the README on deduplication).
    */
   producerName?: string
   /** Reconnect delays of the websocket driver; default 100 ms doubling to 30 s. */
@@ -51,20 +51,10 @@ export type PulsarBusSettings =
   Required<Omit<PulsarBusOptions, keyof BusOptions | keyof PulsarConfig | 'producerName' | 'reconnectBackoff'>> &
   Pick<PulsarBusOptions, 'producerName' | 'reconnectBackoff'>
 
-export interface PulsarPublishOptions extends PublishOptions {
-  /**
-   * Broker deduplication id, e.g. the outbox row id (native driver only: Pulsar 4.0's WebSocket
-   * API ignores per-message sequence ids). The broker drops any id not above the last one it
-   * stored for the producer name, so ids must grow per producerName: publish in id order, and
-   * do not re-send a lower id after a higher one was stored (it would be dropped, not stored).
-   */
-  sequenceId?: number | bigint
-}
-
 /** Checks the transport options and fills in their defaults; InvalidOptionsError names the option. */
 export function resolvePulsarBusSettings (options: PulsarBusOptions, concurrency: number): PulsarBusSettings {
   const driver = options.driver ?? 'auto'
-  if (!['auto', 'native', 'websocket'].includes(driver)) throw new InvalidOptionsError(`driver must be "auto", "native" or "websocket", got ${JSON.stringify(driver)}`)
+  if (!DRIVER_CHOICES.includes(driver)) throw new InvalidOptionsError(`driver must be "auto", "native" or "websocket", got ${JSON.stringify(driver)}`)
   const subscriptionType = options.subscriptionType ?? 'Shared'
   if (!['Shared', 'Failover', 'Exclusive'].includes(subscriptionType)) {
     throw new InvalidOptionsError(`subscriptionType must be "Shared", "Failover" or "Exclusive" (ordered subscriptions use Key_Shared), got ${JSON.stringify(subscriptionType)}`)

@@ -2,20 +2,20 @@ import { AbstractBus } from '../bus/abstract-bus.js'
 import { checkReplayOptions, type ReplayDeadLettersOptions } from '../bus/replay-options.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { BusNotStartedError, InvalidOptionsError } from '../errors.js'
+import { BusNotStartedError } from '../errors.js'
 import { pulsarAdmin, type PulsarAdmin } from './admin.js'
 import { describePulsarConfig, resolvePulsarConfig, topicFor, type ResolvedPulsarConfig } from './config.js'
 import { deadLetterMessage } from './dead-letter.js'
 import { replayDeadLetters, replaySubscriptionOf } from './dead-letter-replay.js'
-import type { DriverName, PulsarDriver } from './driver.js'
+import type { PulsarDriver } from './driver.js'
 import { GroupConsumer } from './group-consumer.js'
 import { envelopeProperties } from './message-properties.js'
 import { ProducerCache } from './producer-cache.js'
-import { resolvePulsarBusSettings, type PulsarBusOptions, type PulsarBusSettings, type PulsarPublishOptions } from './pulsar-bus-options.js'
+import { resolvePulsarBusSettings, type PulsarBusOptions, type PulsarBusSettings } from './pulsar-bus-options.js'
 import { SchemaRegistry } from './schema-registry.js'
-import { selectDriver } from './select-driver.js'
+import { selectDriver, type SelectedDriver } from './select-driver.js'
 
-export type { PulsarBusOptions, PulsarPublishOptions } from './pulsar-bus-options.js'
+export type { PulsarBusOptions } from './pulsar-bus-options.js'
 
 /**
  * The message bus on Apache Pulsar. Topics are `{prefix}://{tenant}/{namespace}/{topic of the
@@ -32,6 +32,8 @@ export class PulsarBus extends AbstractBus {
   /** Per dead-letter topic, the making of its replay subscription: parkings wait for it together, in their order. */
   readonly #keptDeadLetterTopics = new Map<string, Promise<void>>()
   #driver: PulsarDriver | null = null
+  #selection: Promise<{ driver: PulsarDriver, selected: SelectedDriver }> | null = null
+  #selected: SelectedDriver | null = null
   #producers: ProducerCache | null = null
   #schemas: SchemaRegistry | null = null
 
@@ -42,8 +44,22 @@ export class PulsarBus extends AbstractBus {
   }
 
   /** The driver in use once started: "native" or "websocket". */
-  get driverName (): DriverName | null {
+  get driverName (): SelectedDriver['name'] | null {
     return this.#driver?.name ?? null
+  }
+
+  /** The driver chosen (by selectDriver() or start()) and why; null before either. */
+  get selectedDriver (): SelectedDriver | null {
+    return this.#selected
+  }
+
+  /**
+   * Chooses the driver now, before start(), so that an application can say which one runs and
+   * why in its first log line; start() uses this choice. Fails as start() would when `native`
+   * is asked for and the addon does not load.
+   */
+  async selectDriver (): Promise<SelectedDriver> {
+    return (await this.#select()).selected
   }
 
   /** The admin REST API of the same broker (topic list and stats), for operations and health checks. */
@@ -54,14 +70,6 @@ export class PulsarBus extends AbstractBus {
   /** Fully qualified topic of an event type or topic short name. */
   topicFor (name: string): string {
     return topicFor(this.config, name)
-  }
-
-  override async publish (envelope: MessageEnvelope, options: PulsarPublishOptions = {}): Promise<void> {
-    if (options.sequenceId === undefined) return await super.publish(envelope, options)
-    if (!this.started) throw new BusNotStartedError(this.kind)
-    const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
-    const { bytes, contentType, properties } = this.codecs.encode(envelope)
-    await this.#sendTo(topic, bytes, envelope, contentType, properties, sequenceNumber(options.sequenceId))
   }
 
   /**
@@ -90,15 +98,11 @@ export class PulsarBus extends AbstractBus {
   protected async connect (): Promise<void> {
     const { logger } = this.options
     const settings = this.#settings
-    this.#driver = await selectDriver(settings.driver, this.config, {
-      logger,
-      connectTimeoutMs: settings.connectTimeoutMs,
-      sendTimeoutMs: settings.sendTimeoutMs,
-      maxPendingMessages: settings.maxPendingMessages,
-      maxMessageSize: settings.maxMessageSize,
-      ...(settings.reconnectBackoff === undefined ? {} : { websocket: { backoff: settings.reconnectBackoff } })
-    })
-    logger.info({ driver: this.#driver.name, pulsar: describePulsarConfig(this.config) }, `Pulsar bus connecting with the ${this.#driver.name} driver`)
+    const { driver: chosen, selected } = await this.#select()
+    // A later start after stop() chooses again: the addon may have been installed meanwhile.
+    this.#selection = null
+    this.#driver = chosen
+    logger.info({ driver: selected.name, reason: selected.reason, pulsar: describePulsarConfig(this.config) }, `Pulsar bus connecting with the ${selected.name} driver`)
     await this.#driver.connect()
     if (settings.schemaRegistry) {
       const { codec, catalog } = this.options
@@ -124,7 +128,9 @@ export class PulsarBus extends AbstractBus {
   }
 
   protected async send (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, properties: Readonly<Record<string, string>>): Promise<void> {
-    await this.#sendTo(topic, bytes, envelope, contentType, properties, undefined)
+    const producer = await this.#producerCache().get(topicFor(this.config, topic))
+    await this.#schemas?.ensureRegistered(topic)
+    await producer.send({ bytes, properties: { ...envelopeProperties(envelope, contentType), ...properties }, key: envelope.partitionKey })
   }
 
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
@@ -170,15 +176,23 @@ export class PulsarBus extends AbstractBus {
     await consumer.close()
   }
 
-  async #sendTo (topic: string, bytes: Buffer, envelope: MessageEnvelope, contentType: string, codecProperties: Readonly<Record<string, string>>, sequenceId: number | undefined): Promise<void> {
-    const producer = await this.#producerCache().get(topicFor(this.config, topic))
-    await this.#schemas?.ensureRegistered(topic)
-    await producer.send({
-      bytes,
-      properties: { ...envelopeProperties(envelope, contentType), ...codecProperties },
-      key: envelope.partitionKey,
-      ...(sequenceId === undefined ? {} : { sequenceId })
+  async #select (): Promise<{ driver: PulsarDriver, selected: SelectedDriver }> {
+    const settings = this.#settings
+    this.#selection ??= selectDriver(settings.driver, this.config, {
+      logger: this.options.logger,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      sendTimeoutMs: settings.sendTimeoutMs,
+      maxPendingMessages: settings.maxPendingMessages,
+      maxMessageSize: settings.maxMessageSize,
+      ...(settings.reconnectBackoff === undefined ? {} : { websocket: { backoff: settings.reconnectBackoff } })
+    }).then((selection) => {
+      this.#selected = selection.selected
+      return selection
+    }, (err: unknown) => {
+      this.#selection = null
+      throw err
     })
+    return await this.#selection
   }
 
   #producerCache (): ProducerCache {
@@ -210,12 +224,4 @@ export class PulsarBus extends AbstractBus {
   #qualified (topic: string): string {
     return topic.includes('://') ? topic : topicFor(this.config, topic)
   }
-}
-
-function sequenceNumber (value: number | bigint): number {
-  const number = typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
-    throw new InvalidOptionsError(`sequenceId must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`)
-  }
-  return number
 }

@@ -1,31 +1,37 @@
 import type { ResolvedPulsarConfig } from './config.js'
-import type { DriverOptions, PulsarDriver } from './driver.js'
+import type { DriverChoice, DriverName, DriverOptions, PulsarDriver } from './driver.js'
 import { NativeDriver } from './native/native-driver.js'
 import { WebSocketDriver, type WebSocketDriverOptions } from './websocket/ws-driver.js'
 import type { OutboxLogger } from '../logger.js'
 
-export type DriverChoice = 'auto' | 'native' | 'websocket'
+export type { DriverChoice } from './driver.js'
 
 export interface DriverSelection extends DriverOptions {
   readonly logger: OutboxLogger
   readonly websocket?: Pick<WebSocketDriverOptions, 'backoff' | 'keepAliveMs' | 'maxFrameSize'>
 }
 
+/** The driver a bus runs on, and why: for its first log line and its health report. */
+export interface SelectedDriver {
+  readonly name: DriverName
+  readonly reason: string
+}
+
 /**
  * Makes the driver asked for. `auto` takes the native client when its addon loads (the binary
- * protocol: faster, and sequence ids for deduplication), else the WebSocket API, and says why.
- * `native` fails with PulsarNativeDriverError when the addon is missing: asked for explicitly,
- * a silent fallback would hide a broken install.
+ * protocol: faster), else the WebSocket API, and says why. `native` fails with
+ * PulsarNativeDriverError when the addon is missing: asked for explicitly, a silent fallback
+ * would hide a broken install.
  */
-export async function selectDriver (choice: DriverChoice, config: ResolvedPulsarConfig, selection: DriverSelection): Promise<PulsarDriver> {
+export async function selectDriver (choice: DriverChoice, config: ResolvedPulsarConfig, selection: DriverSelection): Promise<{ driver: PulsarDriver, selected: SelectedDriver }> {
   const { websocket, ...options } = selection
-  if (choice === 'websocket') return new WebSocketDriver(config, { ...options, ...websocket })
-  if (choice === 'native') return await NativeDriver.load(config, options)
+  const webSocketDriver = (): PulsarDriver => new WebSocketDriver(config, { ...options, ...websocket })
+  if (choice === 'websocket') return { driver: webSocketDriver(), selected: { name: 'websocket', reason: 'driver "websocket" was asked for' } }
+  if (choice === 'native') return { driver: await NativeDriver.load(config, options), selected: { name: 'native', reason: 'driver "native" was asked for' } }
   try {
-    return await NativeDriver.load(config, options)
+    return { driver: await NativeDriver.load(config, options), selected: { name: 'native', reason: 'driver "auto": the pulsar-client addon loads' } }
   } catch (err) {
     if ((err as { code?: string }).code !== 'PULSAR_NATIVE_UNAVAILABLE') throw err
-    selection.logger.info({ reason: (err as Error).message }, 'Pulsar native client not loadable; using the websocket driver')
-    return new WebSocketDriver(config, { ...options, ...websocket })
+    return { driver: webSocketDriver(), selected: { name: 'websocket', reason: `driver "auto": the pulsar-client addon does not load (${(err as Error).message})` } }
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { MessageBus, SelectedDriver } from '../../plugin/index.js'
 import '../readiness.js'
 
 /**
@@ -28,7 +29,7 @@ export async function healthRoutes (app: FastifyInstance): Promise<void> {
       return {
         status: app.readiness.stopping ? 'stopping' : app.bus.started ? 'ok' : 'starting',
         ready: ready(),
-        bus: { kind: app.bus.kind, started: app.bus.started },
+        bus: { kind: app.bus.kind, started: app.bus.started, ...pulsarDriver(app.bus) },
         projector: { running: relaying, ...app.outbox.projector?.stats },
         // Since this process started: `duplicates` counts redeliveries the inbox absorbed.
         inbox: app.inbox.stats,
@@ -38,4 +39,10 @@ export async function healthRoutes (app: FastifyInstance): Promise<void> {
       return await reply.code(503).send({ status: 'down', ready: false, error: `database unreachable: ${(err as Error).message}` })
     }
   })
+}
+
+/** The Pulsar driver in use and why (`auto` picks by machine); nothing for other buses. */
+function pulsarDriver (bus: MessageBus): { driver?: SelectedDriver } {
+  const selected = (bus as { selectedDriver?: SelectedDriver | null }).selectedDriver
+  return selected === undefined || selected === null ? {} : { driver: selected }
 }

@@ -5,12 +5,13 @@ import { freshDatabase } from '../support/databases.js'
 import { apple, eventsOfOrder, placeOrder, startOrderService, waitForSettled } from '../support/order-service.js'
 import { freshNamespace, testBrokerConfig } from '../support/pulsar-namespace.js'
 import { waitFor } from '../support/wait.js'
+import { driverUnderTest } from '../support/pulsar-driver.js'
 
 t.test('the order loop over a real Pulsar broker', async (t) => {
   const database = await freshDatabase(t, 'postgres', { orderService: true })
   const namespace = await freshNamespace(t)
   const config = testBrokerConfig(namespace)
-  const bus = new PulsarBus({ ...config, source: SERVICE_NAME, driver: 'websocket', retryDelayMs: 100 })
+  const bus = new PulsarBus({ ...config, source: SERVICE_NAME, driver: driverUnderTest, retryDelayMs: 100 })
   const app = await startOrderService(t, database.db, bus)
 
   const confirmed = await placeOrder(app, [apple(2)], 'pulsar-checkout-1')

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { deferred, waitFor } from './wait.js'
+import { driverUnderTest } from './pulsar-driver.js'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -30,7 +31,8 @@ export class ServiceProcess {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SERVICE_VARIABLES.test(key)))
     this.child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
       cwd: REPO,
-      env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...env },
+      // On Pulsar, the driver under test unless the test chooses one.
+      env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...(env.PULSAR_URL === undefined ? {} : { PULSAR_DRIVER: driverUnderTest }), ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     this.child.stdout!.on('data', (chunk: Buffer) => { this.#stdout += chunk.toString(); this.#wake() })

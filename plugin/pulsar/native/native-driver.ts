@@ -23,7 +23,7 @@ const nativeSubscriptionTypes: Record<SubscriptionType, NativeSubscriptionType> 
 
 /**
  * The Pulsar driver over the official client (`pulsar-client`, C++ underneath): the binary
- * protocol, the client's own reconnects, and sequence ids for broker deduplication. Create it
+ * protocol and the client's own reconnects. Create it
  * with NativeDriver.load(), which fails with PulsarNativeDriverError when the addon is missing.
  */
 export class NativeDriver implements PulsarDriver {
@@ -155,18 +155,9 @@ export class NativeDriver implements PulsarDriver {
       const id = await producer.send({
         data: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength),
         properties: { ...message.properties },
-        ...(message.key === null ? {} : { partitionKey: message.key }),
-        ...(message.sequenceId === undefined ? {} : { sequenceId: message.sequenceId })
+        ...(message.key === null ? {} : { partitionKey: message.key })
       })
-      const receipt = id.toString()
-      // The broker's answer to a sequence id it has already stored (deduplication): no new
-      // message. Expected when a relay re-sends a row; a warning, because an id sent out of
-      // order is dropped the same way. (MessageId prints as "(ledger,entry,partition,batch)";
-      // not exercised here: the addon does not load on our CI machines.)
-      if (message.sequenceId !== undefined && receipt.startsWith('(-1,-1')) {
-        this.#options.logger.warn({ topic, sequenceId: message.sequenceId, ...eventLogFields(propertyEvent(message.properties)) }, 'Pulsar dropped the message as a duplicate of an earlier sequence id')
-      }
-      return receipt
+      return id.toString()
     } catch (err) {
       throw sendFailure((err as Error).message, { url: this.#where, topic, message: what, size: message.bytes.byteLength, maxMessageSize: this.#options.maxMessageSize })
     }

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { pulsarAdmin, resolvePulsarConfig, topicFor } from '../../../plugin/index.js'
-import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { waitFor } from '../../support/wait.js'
+import { testDriver } from '../../support/pulsar-driver.js'
 
 const skip = await brokerSkipReason()
 
@@ -14,7 +14,7 @@ t.test('clusters, topic list and topic stats, as pulsar-admin shows them', { ski
   t.equal(await admin.createSubscription(name, subscription, 'Earliest'), false, 'already there')
   t.teardown(async () => await admin.deleteTopic(name))
 
-  const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 10, maxMessageSize: 1 << 20, logger: recordingLogger() })
+  const driver = await testDriver(brokerConfig, { maxPendingMessages: 10, maxMessageSize: 1 << 20 })
   t.teardown(async () => await driver.close())
   const producer = await driver.createProducer({ topic: topicFor(brokerConfig, name) })
   await producer.send({ bytes: Buffer.from('one'), properties: {}, key: null })

@@ -8,6 +8,7 @@ import { queryRows, type OutboxDatabase } from '../../../plugin/database/databas
 import { freshDatabase } from '../../support/databases.js'
 import { AccountCredited } from '../../support/events.js'
 import { testPulsarInstance, type PulsarInstance } from '../../support/pulsar-instance.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 import { waitFor } from '../../support/wait.js'
 import { recordingLogger } from './broker.js'
 
@@ -117,7 +118,7 @@ function pulsarBus (broker: PulsarInstance, options: Partial<PulsarBusOptions> &
   return new PulsarBus({
     serviceUrl: broker.serviceUrl,
     webServiceUrl: broker.webUrl,
-    driver: 'websocket',
+    driver: driverUnderTest,
     connectTimeoutMs: 3000,
     sendTimeoutMs: 5000,
     reconnectBackoff: { initialMs: 100, maxMs: 2000 },

@@ -1,16 +1,16 @@
 import type { Test } from 'tap'
 import { createEnvelope, PulsarBus, type MessageEnvelope, type PulsarBusOptions } from '../../../plugin/index.js'
 import type { ReceivedMessage } from '../../../plugin/pulsar/driver.js'
-import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { brokerConfig, recordingLogger, uniqueName } from './broker.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest, testDriver } from '../../support/pulsar-driver.js'
 
 /** A started PulsarBus on the test broker, stopped when the test ends. Short retry delay: tests wait for redeliveries. */
 export async function startedBus (t: Test, options: Partial<PulsarBusOptions> = {}): Promise<PulsarBus> {
   const bus = new PulsarBus({
     ...brokerConfig,
     source: uniqueName('svc'),
-    driver: 'websocket',
+    driver: driverUnderTest,
     retryDelayMs: 50,
     connectTimeoutMs: 5000,
     logger: recordingLogger(),
@@ -35,7 +35,7 @@ export function envelopeOf (eventType: string, payload: unknown, extra: { partit
  * properties of published messages) from the earliest message, and acks what it reads.
  */
 export async function rawReader (t: Test, topic: string): Promise<Mailbox<ReceivedMessage>> {
-  const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 100, maxMessageSize: 5 << 20, logger: recordingLogger() })
+  const driver = await testDriver(brokerConfig)
   t.teardown(async () => await driver.close())
   const mailbox = new Mailbox<ReceivedMessage>()
   const consumer = await driver.subscribe({
@@ -71,7 +71,7 @@ export async function handlingBusWithDeadLetterReader (t: Test): Promise<{ bus: 
 
 /** Publishes raw bytes onto a topic as a foreign producer would. */
 export async function publishRaw (t: Test, topic: string, bytes: Buffer, key: string | null = null): Promise<void> {
-  const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 10, maxMessageSize: 5 << 20, logger: recordingLogger() })
+  const driver = await testDriver(brokerConfig, { maxPendingMessages: 10, maxMessageSize: 5 << 20 })
   t.teardown(async () => await driver.close())
   const producer = await driver.createProducer({ topic })
   await producer.send({ bytes, properties: {}, key })

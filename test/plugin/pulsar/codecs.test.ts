@@ -4,10 +4,10 @@ import { defineEvent, JsonCodec } from '../../../plugin/index.js'
 import { AvroCodec } from '../../../plugin/codec/avro/index.js'
 import { ProtobufCodec } from '../../../plugin/codec/protobuf/index.js'
 import { FieldType, messageTypes } from '../../support/protobuf-types.js'
-import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { testDriver } from '../../support/pulsar-driver.js'
 
 /**
  * Codecs on the real broker: the content type each message carries decides how it is decoded, so
@@ -28,7 +28,7 @@ function placedEvent (topic: string) {
 
 /** Sends bytes with the properties we choose, as a producer in another language would. */
 async function sendRaw (t: Test, topic: string, bytes: Buffer, properties: Record<string, string>, key: string): Promise<void> {
-  const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 10, maxMessageSize: 5 << 20, logger: recordingLogger() })
+  const driver = await testDriver(brokerConfig, { maxPendingMessages: 10, maxMessageSize: 5 << 20 })
   t.teardown(async () => await driver.close())
   const producer = await driver.createProducer({ topic })
   await producer.send({ bytes, properties, key })

@@ -147,3 +147,10 @@ t.test('fromEnv errors name the variable to fix', async (t) => {
   const err = t.throws(() => pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_AUTH_TOKEN: `${token} ` }), { message: /PULSAR_AUTH_TOKEN contains whitespace/ }) as Error
   t.notMatch(err.message, token)
 })
+
+t.test('pulsarConfigFromEnv: PULSAR_DRIVER chooses the driver when set, and only names one of the three', async (t) => {
+  t.notOk('driver' in pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650' }), 'unset: the bus keeps its own default (auto)')
+  t.equal(pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_DRIVER: ' WebSocket ' }).driver, 'websocket')
+  t.equal(pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_DRIVER: 'native' }).driver, 'native')
+  t.throws(() => pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_DRIVER: 'grpc' }), { code: 'PULSAR_INVALID_CONFIG', message: 'Invalid Pulsar configuration: PULSAR_DRIVER must be auto, native, websocket, got "grpc"' })
+})

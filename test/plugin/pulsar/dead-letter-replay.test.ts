@@ -1,10 +1,10 @@
 import t from 'tap'
 import { JsonCodec } from '../../../plugin/index.js'
 import { waitFor } from '../../support/wait.js'
-import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { testDriver } from '../../support/pulsar-driver.js'
 
 const skip = await brokerSkipReason()
 
@@ -48,7 +48,7 @@ t.test('a message that cannot be sent back stays parked: the replay throws and a
   const subscription = uniqueName('billing')
   const dlq = `${bus.topicFor(type)}-${subscription}-DLQ`
   // Parked by hand, from a topic in a namespace that does not exist: the re-send is refused.
-  const driver = new WebSocketDriver(brokerConfig, { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 10, maxMessageSize: 5 << 20, logger: recordingLogger() })
+  const driver = await testDriver(brokerConfig, { maxPendingMessages: 10, maxMessageSize: 5 << 20 })
   t.teardown(async () => await driver.close())
   const producer = await driver.createProducer({ topic: dlq })
   await producer.send({ bytes: Buffer.from(JSON.stringify(envelopeOf(type, {}))), key: 'k', properties: { original_topic: 'persistent://public/no-such-namespace/gone', dead_letter_reason: 'test' } })

@@ -1,47 +1,25 @@
 import t, { type Test } from 'tap'
 import { resolvePulsarConfig, type ResolvedPulsarConfig } from '../../../plugin/index.js'
 import type { DriverOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ReceivedMessage, SubscribeOptions } from '../../../plugin/pulsar/driver.js'
-import { NativeDriver } from '../../../plugin/pulsar/native/native-driver.js'
-import { WebSocketDriver } from '../../../plugin/pulsar/websocket/ws-driver.js'
 import { topicFor } from '../../../plugin/pulsar/config.js'
-import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
+import { admin, brokerConfig, brokerSkipReason, uniqueName } from './broker.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest, makeTestDriver } from '../../support/pulsar-driver.js'
 import { waitFor } from '../../support/wait.js'
 
 /**
- * The driver interface's contract, run against the real broker for each driver: the Pulsar bus
- * relies on exactly these behaviours. The native driver's run is skipped, with the reason, where
- * its addon does not load.
+ * The driver interface's contract, run against the real broker on the driver under test
+ * (PULSAR_DRIVER; `npm test` runs this file once per driver): the Pulsar bus relies on exactly
+ * these behaviours.
  */
 
-const skipAll = await brokerSkipReason()
+const skip = await brokerSkipReason()
 
 const options: DriverOptions = { connectTimeoutMs: 5000, sendTimeoutMs: 10_000, maxPendingMessages: 64, maxMessageSize: 5 * 1024 * 1024 }
 
 type MakeDriver = (config: ResolvedPulsarConfig) => Promise<PulsarDriver>
 
-const drivers: Array<[string, MakeDriver]> = [
-  ['websocket', async (config) => new WebSocketDriver(config, { ...options, logger: recordingLogger(), backoff: { initialMs: 50, maxMs: 1000 } })],
-  ['native', async (config) => await NativeDriver.load(config, { ...options, logger: recordingLogger() })]
-]
-
-for (const [name, make] of drivers) {
-  const skip = skipAll !== false ? skipAll : await unavailable(name, make)
-  // Skipped test by test, so that the summary counts each test the skip leaves out.
-  t.test(`${name} driver`, async (t) => { contract(t, make, skip) })
-}
-
-async function unavailable (name: string, make: MakeDriver): Promise<string | false> {
-  try {
-    await (await make(brokerConfig)).close()
-    return false
-  } catch (err) {
-    if (name === 'native' && (err as { code?: string }).code === 'PULSAR_NATIVE_UNAVAILABLE') {
-      return `native pulsar-client addon not loadable here: ${(err as Error).message}`
-    }
-    throw err
-  }
-}
+t.test(`${driverUnderTest} driver`, async (t) => { contract(t, async (config) => await makeTestDriver(config, options), skip) })
 
 function contract (t: Test, make: MakeDriver, skip: string | false): void {
   const test = (name: string, body: (t: Test) => Promise<void>): void => { t.test(name, { skip }, body) }

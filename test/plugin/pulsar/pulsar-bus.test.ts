@@ -4,6 +4,7 @@ import { defineEvent, PulsarBus, type Delivery, type MessageEnvelope } from '../
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 import { waitFor } from '../../support/wait.js'
 
 const skip = await brokerSkipReason()
@@ -13,11 +14,11 @@ type Received = { envelope: MessageEnvelope, delivery: Delivery }
 t.test('round trip on a Shared subscription: the handler gets the envelope as published', { skip }, async (t) => {
   const logger = recordingLogger()
   const source = uniqueName('svc')
-  const bus = await startedBus(t, { driver: 'auto', logger, source })
+  const bus = await startedBus(t, { logger, source })
   t.equal(bus.kind, 'pulsar')
-  t.equal(bus.driverName, 'websocket', 'auto falls back to websocket where the native addon is missing')
-  t.ok(logger.lines.some((line) => line.msg === 'Pulsar bus connecting with the websocket driver'), 'says which driver')
-  t.ok(logger.lines.some((line) => /native client not loadable/.test(line.msg)), 'and why not native')
+  t.equal(bus.driverName, driverUnderTest)
+  const connecting = logger.lines.find((line) => line.msg === `Pulsar bus connecting with the ${driverUnderTest} driver`)
+  t.equal((connecting?.obj as { reason?: string } | undefined)?.reason, `driver "${driverUnderTest}" was asked for`, 'says which driver and why')
 
   const type = uniqueEventType()
   const inbox = new Mailbox<Received>()
@@ -158,7 +159,7 @@ t.test('subscriptions made before start() open on start and get events published
   const type = uniqueEventType()
   const early = await startedBus(t)
   const sent = envelopeOf(type, { early: true })
-  const subscriber = new PulsarBus({ ...brokerConfig, source: uniqueName('late'), driver: 'websocket', retryDelayMs: 50 })
+  const subscriber = new PulsarBus({ ...brokerConfig, source: uniqueName('late'), driver: driverUnderTest, retryDelayMs: 50 })
   t.teardown(async () => await subscriber.stop())
   const inbox = new Mailbox<string>()
   await subscriber.subscribe(type, (envelope) => inbox.put(envelope.eventId))

@@ -4,6 +4,7 @@ import { testPulsarInstance } from '../../support/pulsar-instance.js'
 import { busContract, type ContractBusOptions } from '../bus/contract/bus-contract.js'
 import { brokerConfig, brokerSkipReason, recordingLogger } from './broker.js'
 import { publishRaw, rawReader } from './bus-fixture.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 
 /**
  * The Pulsar bus under the bus contract, on the shared broker; its outage case on a broker of
@@ -42,7 +43,7 @@ busContract({
 function pulsarBus (options: ContractBusOptions, broker: Partial<PulsarBusOptions>): PulsarBus {
   return new PulsarBus({
     ...brokerConfig,
-    driver: 'websocket',
+    driver: driverUnderTest,
     retryDelayMs: 50,
     connectTimeoutMs: 5000,
     logger: recordingLogger(),

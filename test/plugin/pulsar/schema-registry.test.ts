@@ -6,6 +6,7 @@ import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace
 import { brokerSkipReason } from './broker.js'
 import { envelopeOf, startedBus } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 
 /**
  * The schemaRegistry option on the real broker: the first publish to a topic registers its
@@ -50,7 +51,7 @@ t.test('Avro: the first publish registers the topic schema; adding an event type
   t.equal(v1.version, v0.version + 1, 'a new version')
   t.same(JSON.parse(v1.data).fields.map((field: { name: string }) => field.name).slice(-2), ['order_OrderCancelled', 'order_OrderCreated'], 'the added event type is in it')
 
-  const broken = new PulsarBus({ ...testBrokerConfig(namespace), source: 'svc', driver: 'websocket', connectTimeoutMs: 5000, ...busOptions(namespace, [OrderCreatedBroken, OrderCancelled], 'avro') })
+  const broken = new PulsarBus({ ...testBrokerConfig(namespace), source: 'svc', driver: driverUnderTest, connectTimeoutMs: 5000, ...busOptions(namespace, [OrderCreatedBroken, OrderCancelled], 'avro') })
   t.teardown(async () => await broken.stop())
   await t.rejects(broken.start(), { code: 'PULSAR_SCHEMA_INCOMPATIBLE', message: /refuses the schema of topic order-events \(compatibility strategy FULL\): .*Unable to read schema\. Make the change compatible/ })
   t.equal((await registered(namespace)).version, v1.version, 'nothing was registered')
@@ -64,7 +65,7 @@ t.test('JSON: the envelope with a union of payloads is registered; under FULL a 
   t.equal(v0.type, 'JSON')
   t.match(JSON.parse(v0.data).fields.at(-1), { name: 'payload', type: [{ name: 'order.OrderCreated' }] })
 
-  const wider = new PulsarBus({ ...testBrokerConfig(namespace), source: 'svc', driver: 'websocket', connectTimeoutMs: 5000, ...busOptions(namespace, [OrderCreated, OrderCancelled], 'json') })
+  const wider = new PulsarBus({ ...testBrokerConfig(namespace), source: 'svc', driver: driverUnderTest, connectTimeoutMs: 5000, ...busOptions(namespace, [OrderCreated, OrderCancelled], 'json') })
   t.teardown(async () => await wider.stop())
   await t.rejects(wider.start(), { code: 'PULSAR_SCHEMA_INCOMPATIBLE' }, 'a union branch added is not forward compatible')
 

@@ -14,6 +14,7 @@ import { placeOrderOverHttp, settledOverHttp, spawnService } from '../../support
 import { brokerConfig, uniqueName } from './broker.js'
 import { envelopeOf, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 
 /**
  * Token authentication and TLS, for real: by default this file starts a broker of its own with
@@ -91,7 +92,7 @@ t.test('the token never appears in describePulsarConfig or in any logged object,
     await roundTrip(t, bus)
     await bus.stop()
     t.ok(logged.lines.length > 0, `${logged.lines.length} log lines captured`)
-    t.match(logged.text(), /Pulsar bus connecting with the websocket driver/, 'the startup line is among them')
+    t.match(logged.text(), new RegExp(`Pulsar bus connecting with the ${driverUnderTest} driver`), 'the startup line is among them')
     t.notOk(logged.text().includes(broker.token), 'no line holds the token')
     // The token's signature alone is as secret as the token.
     t.notOk(logged.text().includes(broker.token.split('.')[2]!), 'nor its signature')
@@ -126,7 +127,7 @@ t.test('the demo service on the secure broker: an order goes through, and nothin
 /** A bus on the secure broker whose every log line (pino, trace level, errors serialized) is kept. */
 function secureBus (t: Test, config: PulsarConfig, options: Partial<PulsarBusOptions> = {}): { bus: PulsarBus, logged: CapturedLog } {
   const logged = captureLog()
-  const bus = new PulsarBus({ ...config, source: uniqueName('svc'), driver: 'websocket', connectTimeoutMs: 5000, retryDelayMs: 50, logger: logged.logger, ...options })
+  const bus = new PulsarBus({ ...config, source: uniqueName('svc'), driver: driverUnderTest, connectTimeoutMs: 5000, retryDelayMs: 50, logger: logged.logger, ...options })
   t.teardown(async () => await bus.stop())
   return { bus, logged }
 }

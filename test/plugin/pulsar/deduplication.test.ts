@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import t, { type Test } from 'tap'
+import { sql } from 'drizzle-orm'
+import { EventCatalog, Outbox, OutboxProjector, outbox as outboxTable, pulsarAdmin, PulsarBus } from '../../../plugin/index.js'
+import { queryRows } from '../../../plugin/database/database.js'
+import { brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
+import { freshDatabase, type TestDatabase } from '../../support/databases.js'
+import { AccountCredited } from '../../support/events.js'
+import { Mailbox } from '../../support/mailbox.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
+import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace.js'
+import { deferred, waitFor } from '../../support/wait.js'
+
+/**
+ * Broker deduplication on (the namespace policy) with a stable producer name: no row may be
+ * dropped as a "duplicate". Outbox row ids are not a send order: a transaction that took a lower
+ * id can commit after a higher id was published, and a relay killed between publish and mark
+ * sends its rows again. Neither loses a message; the second delivers duplicates, which consumers
+ * absorb in their inbox.
+ */
+
+const skip = await brokerSkipReason()
+const REPO = fileURLToPath(new URL('../../..', import.meta.url))
+
+interface Setup {
+  database: TestDatabase
+  outbox: Outbox
+  namespace: string
+  /** Event ids as the consumer received them, duplicates included. */
+  received: Mailbox<string>
+  relayBus: (producerName: string) => Promise<PulsarBus>
+}
+
+async function setUp (t: Test): Promise<Setup> {
+  const namespace = await freshNamespace(t)
+  const config = testBrokerConfig(namespace)
+  await pulsarAdmin(config, { timeoutMs: 10_000 }).request('POST', `/admin/v2/namespaces/${config.tenant}/${namespace}/deduplication`, true)
+  const database = await freshDatabase(t, 'postgres')
+  const catalog = new EventCatalog([AccountCredited])
+  const outbox = new Outbox({ db: database.db, source: 'ledger', catalog })
+  const consumer = new PulsarBus({ ...config, source: uniqueName('reader'), driver: driverUnderTest, logger: recordingLogger() })
+  t.teardown(async () => await consumer.stop())
+  const received = new Mailbox<string>()
+  await consumer.subscribe(AccountCredited, (envelope) => received.put(envelope.eventId))
+  await consumer.start()
+  const relayBus = async (producerName: string): Promise<PulsarBus> => {
+    const bus = new PulsarBus({ ...config, source: 'relay', driver: driverUnderTest, producerName, logger: recordingLogger() })
+    t.teardown(async () => await bus.stop())
+    await bus.start()
+    return bus
+  }
+  return { database, outbox, namespace, received, relayBus }
+}
+
+function projectorOn (t: Test, setup: Setup, bus: PulsarBus): OutboxProjector {
+  const projector = new OutboxProjector({ db: setup.database.db, bus, catalog: setup.outbox.catalog, leaseMs: 1000, pollIntervalMs: 50, retryBaseDelayMs: 0 })
+  t.teardown(async () => await projector.stop())
+  return projector
+}
+
+t.test('a lower row id committed after a higher one was published is delivered, not dropped', { skip }, async (t) => {
+  const setup = await setUp(t)
+  const projector = projectorOn(t, setup, await setup.relayBus(uniqueName('relay')))
+  await projector.start()
+
+  const inserted = deferred()
+  const commit = deferred()
+  let early = ''
+  const slow = setup.database.db.transaction(async (tx) => {
+    early = (await setup.outbox.add(AccountCredited.create({ account: 'slow', seq: 0, amount: 1 }), { tx })).eventId
+    inserted.resolve()
+    await commit.promise
+  })
+  await inserted.promise
+  const late = (await setup.outbox.add(AccountCredited.create({ account: 'fast', seq: 0, amount: 1 }), { standalone: true })).eventId
+  t.same(await setup.received.take(1), [late], 'the higher id, committed first, is published first')
+  commit.resolve()
+  await slow
+  t.same(await setup.received.take(2, 'the later commit'), [late, early], 'the lower id, committed later, is delivered too')
+
+  const rows = await queryRows<{ id: number, event_id: string }>(setup.database.db, sql`select id, event_id from ${outboxTable} order by id`)
+  t.same(rows.map((row) => row.event_id), [early, late], 'the premise held: the later commit has the lower row id')
+})
+
+t.test('a relay killed between publish and mark: nothing lost, the re-sent rows arrive as duplicates', { skip }, async (t) => {
+  const setup = await setUp(t)
+  const producerName = uniqueName('relay')
+  const sent: string[] = []
+  for (let seq = 0; seq < 5; seq++) {
+    for (const account of ['a', 'b', 'c', 'd']) {
+      sent.push((await setup.outbox.add(AccountCredited.create({ account, seq, amount: 1 }), { standalone: true })).eventId)
+    }
+  }
+  const killAfter = 7
+  const dying = await runDyingRelay(setup, producerName, killAfter)
+  t.equal(dying.signal, 'SIGKILL', 'the relay died by SIGKILL')
+  t.match(dying.stdout, new RegExp(`"confirmed":${killAfter}`), `it had ${killAfter} publishes confirmed and unmarked`)
+
+  // A relay of the same stable name takes over once the dead relay's lease has run out.
+  const projector = projectorOn(t, setup, await setup.relayBus(producerName))
+  await projector.start()
+  await waitFor(async () => {
+    const [row] = await queryRows<{ n: string | number }>(setup.database.db, sql`select count(*) as n from ${outboxTable} where status <> 'published'`)
+    return Number(row!.n) === 0
+  }, 'every row published', 60_000)
+  await waitFor(() => new Set(setup.received.items).size === sent.length, 'every event received', 30_000)
+  const received = setup.received.items
+  t.same(new Set(received), new Set(sent), 'every event arrived')
+  const duplicates = received.length - sent.length
+  t.ok(duplicates >= killAfter, `${duplicates} duplicate deliveries: at least the ${killAfter} rows published before the kill and sent again`)
+  t.comment(`deduplication on, relay killed after ${killAfter} confirmed publishes: ${sent.length} events, ${received.length} deliveries, ${duplicates} duplicates`)
+})
+
+async function runDyingRelay (setup: Setup, producerName: string, killAfter: number): Promise<{ signal: string | null, stdout: string }> {
+  const done = deferred<{ signal: string | null, stdout: string }>()
+  const child = execFile(process.execPath, ['--import', 'tsx', 'test/support/relay/killed-after-publish.ts', setup.database.url!, setup.namespace, producerName, String(killAfter)],
+    { cwd: REPO, timeout: 120_000 }, (_err, stdout) => { done.resolve({ signal: child.signalCode, stdout }) })
+  return await done.promise
+}
