@@ -87,7 +87,8 @@ function toReceived (message: Message): ReceivedMessage {
   return {
     id: message.getMessageId().toString(),
     bytes: message.getData(),
-    properties: message.getProperties(),
+    // The addon returns the properties as named keys on an array: make them a plain object.
+    properties: Object.fromEntries(Object.entries(message.getProperties())),
     key: typeof key === 'string' && key !== '' ? key : null,
     redeliveryCount: message.getRedeliveryCount(),
     publishTime: new Date(message.getPublishTimestamp()).toISOString()

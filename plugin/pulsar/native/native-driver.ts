@@ -1,18 +1,22 @@
-import type { Client, ClientConfig, Producer, SubscriptionType as NativeSubscriptionType } from 'pulsar-client'
-import { sendFailure } from '../broker-errors.js'
+import type { Client, ClientConfig, LogLevel, SubscriptionType as NativeSubscriptionType } from 'pulsar-client'
 import { topicFor, type ResolvedPulsarConfig } from '../config.js'
-import type { DriverOptions, OutgoingMessage, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions, SubscriptionType } from '../driver.js'
+import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions, SubscriptionType } from '../driver.js'
 import { redactUrl } from '../service-url.js'
 import { loadPulsarClient, type PulsarClientModule } from './load-client.js'
+import { brokerSendErrors, listenToClientLog } from './client-log.js'
 import { NativeConsumer } from './native-consumer.js'
+import { NativeProducer } from './native-producer.js'
+import { unreachableReason } from './reachable.js'
 import { nativeOpenFailure } from './native-errors.js'
-import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
-import { eventLogFields, type OutboxLogger } from '../../logger.js'
-import { propertyEvent } from '../message-properties.js'
+import { BusStoppedError, PulsarConnectError } from '../../errors.js'
+import type { OutboxLogger } from '../../logger.js'
 
 export interface NativeDriverOptions extends DriverOptions {
   readonly logger: OutboxLogger
 }
+
+/** LogLevel.WARN of pulsar-client (a const enum there: its value, to import types only). */
+const WARN = 2 as LogLevel
 
 const nativeSubscriptionTypes: Record<SubscriptionType, NativeSubscriptionType> = {
   Shared: 'Shared',
@@ -32,7 +36,8 @@ export class NativeDriver implements PulsarDriver {
   readonly #config: ResolvedPulsarConfig
   readonly #options: NativeDriverOptions
   readonly #where: string
-  readonly #producers = new Set<Producer>()
+  readonly #producers = new Set<NativeProducer>()
+  #stopListening: (() => void) | null = null
   readonly #consumers = new Set<NativeConsumer>()
   #client: Client | null = null
   #closed = false
@@ -53,16 +58,21 @@ export class NativeDriver implements PulsarDriver {
    * so this lookup is what proves the broker answers and takes our token.
    */
   async connect (): Promise<void> {
+    const unreachable = await unreachableReason(this.#config, this.#options.connectTimeoutMs)
+    if (unreachable !== null) throw new PulsarConnectError(this.#where, unreachable)
     const { tls, authToken } = this.#config
     const clientConfig: ClientConfig = {
       serviceUrl: this.#config.serviceUrl,
       operationTimeoutSeconds: Math.max(1, Math.ceil(this.#options.connectTimeoutMs / 1000)),
       connectionTimeoutMs: this.#options.connectTimeoutMs,
-      // The C++ client logs to stdout by default; route it to our logger, warnings and up.
-      log: (level, file, line, message) => { if (level >= 2) this.#options.logger.warn({ file, line }, `pulsar-client: ${message}`) },
+      // Warnings and up cross into JavaScript (listenToClientLog routes them to our logger).
+      logLevel: WARN,
       ...(authToken === null ? {} : { authentication: new this.#pulsar.AuthenticationToken({ token: authToken }) }),
       ...(tls.enabled ? { tlsValidateHostname: tls.validateHostname, ...(tls.trustCertPath === null ? {} : { tlsTrustCertsFilePath: tls.trustCertPath }) } : {})
     }
+    this.#stopListening ??= listenToClientLog(this.#pulsar, (_level, file, line, message) => {
+      this.#options.logger.warn({ file, line }, `pulsar-client: ${message}`)
+    })
     const client = new this.#pulsar.Client(clientConfig)
     this.#client = client
     try {
@@ -75,33 +85,13 @@ export class NativeDriver implements PulsarDriver {
 
   async createProducer (options: ProducerOptions): Promise<PulsarProducer> {
     const client = this.#open('create a producer')
-    let producer: Producer
-    try {
-      producer = await client.createProducer({
-        topic: options.topic,
-        ...(options.producerName === undefined ? {} : { producerName: options.producerName }),
-        sendTimeoutMs: this.#options.sendTimeoutMs,
-        maxPendingMessages: this.#options.maxPendingMessages,
-        // Wait for room rather than fail: maxPendingMessages is a bound, not an error.
-        blockIfQueueFull: true,
-        // Off, as in the WebSocket proxy: a batch goes to one Key_Shared consumer whatever its keys.
-        batchingEnabled: false
-      })
-    } catch (err) {
-      throw nativeOpenFailure(err, this.#where, options.topic)
-    }
+    const producer = await NativeProducer.open({ client, options: this.#options, refusals: brokerSendErrors, where: this.#where }, options)
     this.#producers.add(producer)
-    let closed = false
     return {
-      topic: options.topic,
-      send: async (message) => {
-        if (closed) throw new BusStoppedError('pulsar', `send to ${options.topic}: its producer is closed`)
-        return await this.#send(producer, options.topic, message)
-      },
+      topic: producer.topic,
+      send: async (message) => await producer.send(message),
       close: async () => {
-        closed = true
-        if (!this.#producers.delete(producer)) return
-        await producer.flush().catch(() => null)
+        this.#producers.delete(producer)
         await producer.close()
       }
     }
@@ -136,31 +126,13 @@ export class NativeDriver implements PulsarDriver {
     if (this.#closed) return
     this.#closed = true
     await Promise.allSettled([...this.#consumers].map(async (consumer) => await consumer.close()))
-    await Promise.allSettled([...this.#producers].map(async (producer) => {
-      await producer.flush().catch(() => null)
-      await producer.close()
-    }))
+    await Promise.allSettled([...this.#producers].map(async (producer) => await producer.close()))
     this.#consumers.clear()
     this.#producers.clear()
     await this.#client?.close()
     this.#client = null
-  }
-
-  async #send (producer: Producer, topic: string, message: OutgoingMessage): Promise<string> {
-    const what = message.properties.event_id ?? `for ${topic}`
-    if (message.bytes.byteLength > this.#options.maxMessageSize) {
-      throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#options.maxMessageSize)
-    }
-    try {
-      const id = await producer.send({
-        data: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength),
-        properties: { ...message.properties },
-        ...(message.key === null ? {} : { partitionKey: message.key })
-      })
-      return id.toString()
-    } catch (err) {
-      throw sendFailure((err as Error).message, { url: this.#where, topic, message: what, size: message.bytes.byteLength, maxMessageSize: this.#options.maxMessageSize })
-    }
+    this.#stopListening?.()
+    this.#stopListening = null
   }
 
   #open (action: string): Client {

@@ -1,0 +1,127 @@
+import type { Client, Producer } from 'pulsar-client'
+import { sendFailure } from '../broker-errors.js'
+import type { DriverOptions, OutgoingMessage, ProducerOptions, PulsarProducer } from '../driver.js'
+import type { BrokerSendErrors } from './broker-send-errors.js'
+import { nativeOpenFailure } from './native-errors.js'
+import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
+
+/** Beyond the client's own send timeout, how long a send may stay unsettled before we give up on it. */
+const SEND_GRACE_MS = 2000
+
+/** How long closing a producer that is stuck on a refused message may take. */
+const RETIRE_TIMEOUT_MS = 5000
+
+export interface NativeProducerContext {
+  readonly client: Client
+  readonly options: DriverOptions
+  readonly refusals: BrokerSendErrors
+  /** Where we talk to, for messages. */
+  readonly where: string
+}
+
+/**
+ * A producer of the native client with a deadline on every send. The client re-sends a message
+ * the broker refuses (too large for a topic policy) for ever, holding every later send behind
+ * it; past the deadline this producer fails that send with the broker's logged reason, retires
+ * the stuck client producer and opens a fresh one for the sends that follow.
+ */
+export class NativeProducer implements PulsarProducer {
+  readonly topic: string
+  readonly #options: ProducerOptions
+  readonly #context: NativeProducerContext
+  #producer: Promise<Producer> | null = null
+  /** The client producer #producer resolved to, once it has. */
+  #active: Producer | null = null
+  #closed = false
+
+  static async open (context: NativeProducerContext, options: ProducerOptions): Promise<NativeProducer> {
+    const producer = new NativeProducer(context, options)
+    await producer.#current()
+    return producer
+  }
+
+  private constructor (context: NativeProducerContext, options: ProducerOptions) {
+    this.topic = options.topic
+    this.#options = options
+    this.#context = context
+  }
+
+  async send (message: OutgoingMessage): Promise<string> {
+    if (this.#closed) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
+    const { options, where } = this.#context
+    const what = message.properties.event_id ?? `for ${this.topic}`
+    const failed = { url: where, topic: this.topic, message: what, size: message.bytes.byteLength, maxMessageSize: options.maxMessageSize }
+    if (message.bytes.byteLength > options.maxMessageSize) {
+      throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, options.maxMessageSize)
+    }
+    const producer = await this.#current()
+    const started = Date.now()
+    const deadlineMs = options.sendTimeoutMs + SEND_GRACE_MS
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<'stuck'>((resolve) => { timer = setTimeout(() => resolve('stuck'), deadlineMs) })
+    try {
+      const outcome = await Promise.race([producer.send({
+        data: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength),
+        properties: { ...message.properties },
+        ...(message.key === null ? {} : { partitionKey: message.key })
+      }), deadline])
+      if (outcome !== 'stuck') return outcome.toString()
+    } catch (err) {
+      throw sendFailure((err as Error).message, failed)
+    } finally {
+      clearTimeout(timer)
+    }
+    this.#retire(producer)
+    const refusal = this.#context.refusals.latestSince(started)
+    if (refusal !== null) throw sendFailure(refusal, failed)
+    throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const producer = await this.#producer?.catch(() => null)
+    this.#producer = null
+    if (producer === null || producer === undefined) return
+    await producer.flush().catch(() => null)
+    await producer.close().catch(() => null)
+  }
+
+  async #current (): Promise<Producer> {
+    this.#producer ??= this.#create()
+    return await this.#producer
+  }
+
+  async #create (): Promise<Producer> {
+    const { client, options, where } = this.#context
+    try {
+      const producer = await client.createProducer({
+        topic: this.topic,
+        ...(this.#options.producerName === undefined ? {} : { producerName: this.#options.producerName }),
+        sendTimeoutMs: options.sendTimeoutMs,
+        maxPendingMessages: options.maxPendingMessages,
+        // Wait for room rather than fail: maxPendingMessages is a bound, not an error.
+        blockIfQueueFull: true,
+        // Off, as in the WebSocket proxy: a batch goes to one Key_Shared consumer whatever its keys.
+        batchingEnabled: false
+      })
+      this.#active = producer
+      return producer
+    } catch (err) {
+      this.#producer = null
+      throw nativeOpenFailure(err, where, this.topic)
+    }
+  }
+
+  /** Drops a producer stuck on a refused message; the next send opens a new one. */
+  #retire (stuck: Producer): void {
+    if (this.#active === stuck) {
+      this.#active = null
+      this.#producer = null
+    }
+    let timer: NodeJS.Timeout | undefined
+    void Promise.race([stuck.close(), new Promise((resolve) => { timer = setTimeout(resolve, RETIRE_TIMEOUT_MS) })])
+      .catch(() => null)
+      .finally(() => clearTimeout(timer))
+  }
+}
