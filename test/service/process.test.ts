@@ -3,6 +3,7 @@ import t from 'tap'
 import { isFree } from '../support/pulsar-instance.js'
 import { placeOrderOverHttp, settledOverHttp, spawnService } from '../support/service-process.js'
 import { deferred } from '../support/wait.js'
+import { driverUnderTest } from '../support/pulsar-driver.js'
 
 /**
  * The demo service as a real process (`node --import tsx service/main.ts`) in its embedded
@@ -83,7 +84,9 @@ t.test('PULSAR_URL where no broker listens: "Failed to connect to Pulsar at …"
   const service = spawnService(t, { PULSAR_URL: `pulsar://127.0.0.1:${brokerPort}`, PULSAR_WEB_URL: `http://127.0.0.1:${webPort}` })
   const exit = await service.exited
   t.equal(exit.code, 1)
-  t.match(service.stderr, new RegExp(`\\[PULSAR_CONNECT_FAILED\\]: Failed to connect to Pulsar at http://127\\.0\\.0\\.1:${webPort}: GET /admin/v2/clusters: connection refused \\(nothing listens on that port\\)\\. Check that the broker is up.*PULSAR_URL`))
+  // Each driver names what it tried first: the binary port (native) or the admin API (WebSocket).
+  const tried = driverUnderTest === 'native' ? `pulsar://127\\.0\\.0\\.1:${brokerPort}` : `http://127\\.0\\.0\\.1:${webPort}: GET /admin/v2/clusters`
+  t.match(service.stderr, new RegExp(`\\[PULSAR_CONNECT_FAILED\\]: Failed to connect to Pulsar at ${tried}: connection refused \\(nothing listens on that port\\)\\. Check that the broker is up.*PULSAR_URL`))
   t.notMatch(service.output, /Server listening/, 'it never listened')
 })
 

@@ -1,4 +1,5 @@
 import type { Client, ClientConfig, LogLevel, SubscriptionType as NativeSubscriptionType } from 'pulsar-client'
+import { pulsarAdmin } from '../admin.js'
 import { topicFor, type ResolvedPulsarConfig } from '../config.js'
 import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions, SubscriptionType } from '../driver.js'
 import { redactUrl } from '../service-url.js'
@@ -60,6 +61,7 @@ export class NativeDriver implements PulsarDriver {
   async connect (): Promise<void> {
     const unreachable = await unreachableReason(this.#config, this.#options.connectTimeoutMs)
     if (unreachable !== null) throw new PulsarConnectError(this.#where, unreachable)
+    await this.#checkToken()
     const { tls, authToken } = this.#config
     const clientConfig: ClientConfig = {
       serviceUrl: this.#config.serviceUrl,
@@ -77,15 +79,30 @@ export class NativeDriver implements PulsarDriver {
     this.#client = client
     try {
       await withTimeout(client.getPartitionsForTopic(topicFor(this.#config, 'outbox-connect-check')), this.#options.connectTimeoutMs,
-        () => new PulsarConnectError(this.#where, `no answer within ${this.#options.connectTimeoutMs} ms`))
+        () => new PulsarConnectError(this.#where, `no answer to a topic lookup within ${this.#options.connectTimeoutMs} ms${this.#config.authToken === null ? '' : ' (the broker also stays silent when it cannot verify the token: check PULSAR_AUTH_TOKEN)'}`))
     } catch (err) {
       throw (err as { code?: string }).code === undefined ? nativeOpenFailure(err, this.#where, '(connect check)') : err
     }
   }
 
+  /**
+   * A missing token, or one the broker cannot verify, makes the C++ client retry its lookup until
+   * the timeout and say "TimeOut". Where the web port is known, its admin API says 401 at once
+   * (403: a valid token without admin rights, all a producer or consumer needs). The binary port
+   * is what this driver needs, so a web port that does not answer is left to the lookup.
+   */
+  async #checkToken (): Promise<void> {
+    if (this.#config.webServiceUrl === null) return
+    try {
+      await pulsarAdmin(this.#config, { timeoutMs: this.#options.connectTimeoutMs }).clusters()
+    } catch (err) {
+      if ((err as { code?: string }).code === 'PULSAR_AUTH_FAILED' && !/HTTP 403/.test((err as Error).message)) throw err
+    }
+  }
+
   async createProducer (options: ProducerOptions): Promise<PulsarProducer> {
     const client = this.#open('create a producer')
-    const producer = await NativeProducer.open({ client, options: this.#options, refusals: brokerSendErrors, where: this.#where }, options)
+    const producer = await NativeProducer.open({ client, config: this.#config, options: this.#options, refusals: brokerSendErrors, where: this.#where }, options)
     this.#producers.add(producer)
     return {
       topic: producer.topic,

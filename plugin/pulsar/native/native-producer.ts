@@ -1,18 +1,24 @@
 import type { Client, Producer } from 'pulsar-client'
 import { sendFailure } from '../broker-errors.js'
 import type { DriverOptions, OutgoingMessage, ProducerOptions, PulsarProducer } from '../driver.js'
+import type { ResolvedPulsarConfig } from '../config.js'
 import type { BrokerSendErrors } from './broker-send-errors.js'
 import { nativeOpenFailure } from './native-errors.js'
+import { unreachableReason } from './reachable.js'
 import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
 
 /** Beyond the client's own send timeout, how long a send may stay unsettled before we give up on it. */
 const SEND_GRACE_MS = 2000
+
+/** How long the probe after a failed send waits for the broker's port. */
+const PROBE_TIMEOUT_MS = 2000
 
 /** How long closing a producer that is stuck on a refused message may take. */
 const RETIRE_TIMEOUT_MS = 5000
 
 export interface NativeProducerContext {
   readonly client: Client
+  readonly config: ResolvedPulsarConfig
   readonly options: DriverOptions
   readonly refusals: BrokerSendErrors
   /** Where we talk to, for messages. */
@@ -67,7 +73,7 @@ export class NativeProducer implements PulsarProducer {
       }), deadline])
       if (outcome !== 'stuck') return outcome.toString()
     } catch (err) {
-      throw sendFailure((err as Error).message, failed)
+      throw await this.#explained(sendFailure((err as Error).message, failed))
     } finally {
       clearTimeout(timer)
     }
@@ -75,6 +81,16 @@ export class NativeProducer implements PulsarProducer {
     const refusal = this.#context.refusals.latestSince(started)
     if (refusal !== null) throw sendFailure(refusal, failed)
     throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+  }
+
+  /**
+   * The client says only "TimeOut" when the broker went away while a send waited: a quick probe
+   * of the port says "connection refused" instead, when that is why.
+   */
+  async #explained (failure: Error): Promise<Error> {
+    if ((failure as { code?: string }).code !== 'PULSAR_CONNECT_FAILED') return failure
+    const unreachable = await unreachableReason(this.#context.config, PROBE_TIMEOUT_MS)
+    return unreachable === null ? failure : new PulsarConnectError(this.#context.where, `${unreachable} (sending to ${this.topic})`)
   }
 
   async close (): Promise<void> {

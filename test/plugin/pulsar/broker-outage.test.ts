@@ -60,12 +60,14 @@ t.test('a broker outage loses nothing and spends no attempts: publishes fail as 
   const firstErrorMs = Date.now() - stopBegan
   const stopSeconds = await stopping
   await waitFor(() => projector.stats.errors >= errorsBefore + 3, 'the projector to fail three rounds and back off', 30_000)
-  t.match(projector.stats.lastError, /^Failed to connect to Pulsar at ws:\/\/127\.0\.0\.1:\d+: /, 'the projector saw the outage error')
+  // Each driver names the address it talks to: the binary port (native) or the web port (WebSocket).
+  const address = driverUnderTest === 'native' ? `pulsar://127\\.0\\.0\\.1:${broker.ports.broker}` : `ws://127\\.0\\.0\\.1:${broker.ports.web}`
+  t.match(projector.stats.lastError, new RegExp(`^Failed to connect to Pulsar at ${address}: `), 'the projector saw the outage error')
 
   const probe = createEnvelope({ eventType: AccountCredited.type, payload: { account: 'probe', seq: 0, amount: 0 }, source: 'outage-probe' })
   const publishError = await t.rejects(relay.publish(probe), {
     code: 'PULSAR_CONNECT_FAILED',
-    message: new RegExp(`^Failed to connect to Pulsar at ws://127\\.0\\.0\\.1:${broker.ports.web}: connection refused .*Check that the broker is up`)
+    message: new RegExp(`^Failed to connect to Pulsar at ${address}: connection refused .*Check that the broker is up`)
   }) as unknown as Error
   t.ok(isTransportOutage(publishError), 'a publish during the outage is an outage error')
 

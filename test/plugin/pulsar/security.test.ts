@@ -76,7 +76,7 @@ t.test('TLS with the trusted CA publishes and consumes over wss://, the host nam
 t.test('TLS without the CA, or with another CA, fails at start() saying the certificate is not trusted and to set PULSAR_TLS_CERT_PATH', { skip: broker.tlsConfig === null ? 'the broker under test has no TLS' : false }, async (t) => {
   const tls = broker.tlsConfig!
   const { bus } = secureBus(t, { ...tls, tls: { ...tls.tls, trustCertPath: null } })
-  await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /^Failed to connect to Pulsar at https:\/\/127\.0\.0\.1:\d+: .*the broker's TLS certificate is not trusted \([A-Z_]+\): give the CA that signed it as tls\.trustCertPath \(PULSAR_TLS_CERT_PATH\)/ })
+  await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /^Failed to connect to Pulsar at (https|pulsar\+ssl):\/\/127\.0\.0\.1:\d+: .*the broker's TLS certificate is not trusted \([A-Z_]+\): give the CA that signed it as tls\.trustCertPath \(PULSAR_TLS_CERT_PATH\)/ })
   if (broker.otherCa !== null) {
     const { bus: foreign } = secureBus(t, { ...tls, tls: { ...tls.tls, trustCertPath: broker.otherCa } })
     await t.rejects(foreign.start(), { code: 'PULSAR_CONNECT_FAILED', message: /TLS certificate is not trusted .*PULSAR_TLS_CERT_PATH/ })
