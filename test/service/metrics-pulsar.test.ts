@@ -7,6 +7,7 @@ import { apple, placeOrder, startOrderService, waitForSettled } from '../support
 import { parsePrometheusText, sumOf, type Sample } from '../support/prometheus-text.js'
 import { testPulsarInstance } from '../support/pulsar-instance.js'
 import { waitFor } from '../support/wait.js'
+import { driverUnderTest } from '../support/pulsar-driver.js'
 
 /**
  * The demo service's /metrics while orders flow over a real Pulsar broker of this test's own
@@ -29,7 +30,7 @@ t.test('metrics follow the orders, and the backlog rises during a broker outage 
   const bus = new PulsarBus({
     serviceUrl: broker.serviceUrl,
     webServiceUrl: broker.webUrl,
-    driver: 'websocket',
+    driver: driverUnderTest,
     source: SERVICE_NAME,
     connectTimeoutMs: 3000,
     sendTimeoutMs: 5000,

@@ -4,18 +4,21 @@
  * broker, every later publish hangs, so the batch in flight stays half published and unmarked
  * until the test kills the process (SIGKILL).
  *
- * Environment: RELAY_DATABASE_URL, RELAY_NAMESPACE, RELAY_HOLD_AFTER, RELAY_LEASE_MS, RELAY_BATCH_SIZE.
+ * Environment: RELAY_DATABASE_URL, RELAY_NAMESPACE, RELAY_HOLD_AFTER, RELAY_LEASE_MS, RELAY_BATCH_SIZE,
+ * and RELAY_PRODUCER_NAME for a stable producer name. The Pulsar driver is the one under test.
  */
 import { writeSync } from 'node:fs'
 import { EventCatalog, OutboxProjector, PulsarBus, type MessageEnvelope, type PublishOptions } from '../../plugin/index.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
 import { AccountCredited } from './events.js'
+import { driverUnderTest } from './pulsar-driver.js'
 import { testBrokerConfig } from './pulsar-namespace.js'
 
 const holdAfter = Number(process.env.RELAY_HOLD_AFTER)
 const catalog = new EventCatalog([AccountCredited])
 const database = openPostgres({ url: process.env.RELAY_DATABASE_URL!, max: 4, applicationName: 'relay-killed-mid-batch' })
-const bus = new PulsarBus({ ...testBrokerConfig(process.env.RELAY_NAMESPACE), source: 'relay-child', driver: 'websocket', catalog })
+const producerName = process.env.RELAY_PRODUCER_NAME
+const bus = new PulsarBus({ ...testBrokerConfig(process.env.RELAY_NAMESPACE), source: 'relay-child', driver: driverUnderTest, catalog, ...(producerName === undefined ? {} : { producerName }) })
 await bus.start()
 
 let confirmed = 0

@@ -9,11 +9,13 @@ import { deferred } from '../../support/wait.js'
 const skip = await brokerSkipReason()
 
 t.test('start() against a dead port fails fast with PulsarConnectError naming the address', async (t) => {
-  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://127.0.0.1:1', webServiceUrl: 'http://127.0.0.1:1', driver: 'websocket', connectTimeoutMs: 2000 })
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://127.0.0.1:1', webServiceUrl: 'http://127.0.0.1:1', driver: driverUnderTest, connectTimeoutMs: 2000 })
   const started = Date.now()
+  // Each driver names the port it tries first: the binary one (native), the web one (WebSocket).
+  const address = driverUnderTest === 'native' ? 'pulsar' : 'http'
   const err = await t.rejects(bus.start(), {
     code: 'PULSAR_CONNECT_FAILED',
-    message: /^Failed to connect to Pulsar at http:\/\/127\.0\.0\.1:1: .*connection refused.*Check that the broker is up/
+    message: new RegExp(`^Failed to connect to Pulsar at ${address}://127\\.0\\.0\\.1:1: .*connection refused.*Check that the broker is up`)
   }) as unknown as Error
   t.ok(Date.now() - started < 2000, `within the connect timeout (${Date.now() - started} ms)`)
   t.ok(isTransportOutage(err), 'an outage: the outbox keeps its rows pending')
@@ -22,8 +24,9 @@ t.test('start() against a dead port fails fast with PulsarConnectError naming th
 })
 
 t.test('start() against an unknown host says the DNS lookup failed', async (t) => {
-  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://no-such-host.invalid:6650', driver: 'websocket', connectTimeoutMs: 3000 })
-  await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /at http:\/\/no-such-host\.invalid:8080: .*(unknown host|DNS lookup failed)/ })
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://no-such-host.invalid:6650', driver: driverUnderTest, connectTimeoutMs: 3000 })
+  const address = driverUnderTest === 'native' ? 'pulsar://no-such-host\\.invalid:6650' : 'http://no-such-host\\.invalid:8080'
+  await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: new RegExp(`at ${address}: .*(unknown host|DNS lookup failed)`) })
 })
 
 t.test('bad configuration is refused when the bus is made, with the fix', async (t) => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
@@ -8,6 +7,7 @@ import { brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { freshDatabase, type TestDatabase } from '../../support/databases.js'
 import { AccountCredited } from '../../support/events.js'
 import { Mailbox } from '../../support/mailbox.js'
+import { killGroup, startProcess } from '../../support/processes.js'
 import { driverUnderTest } from '../../support/pulsar-driver.js'
 import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace.js'
 import { deferred, waitFor } from '../../support/wait.js'
@@ -21,7 +21,6 @@ import { deferred, waitFor } from '../../support/wait.js'
  */
 
 const skip = await brokerSkipReason()
-const REPO = fileURLToPath(new URL('../../..', import.meta.url))
 
 interface Setup {
   database: TestDatabase
@@ -93,9 +92,17 @@ t.test('a relay killed between publish and mark: nothing lost, the re-sent rows 
     }
   }
   const killAfter = 7
-  const dying = await runDyingRelay(setup, producerName, killAfter)
-  t.equal(dying.signal, 'SIGKILL', 'the relay died by SIGKILL')
-  t.match(dying.stdout, new RegExp(`"confirmed":${killAfter}`), `it had ${killAfter} publishes confirmed and unmarked`)
+  const relay = startProcess(t, [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../support/relay-process.ts', import.meta.url))], {
+    RELAY_DATABASE_URL: setup.database.url!,
+    RELAY_NAMESPACE: setup.namespace,
+    RELAY_PRODUCER_NAME: producerName,
+    RELAY_HOLD_AFTER: String(killAfter),
+    RELAY_BATCH_SIZE: '50',
+    RELAY_LEASE_MS: '1000'
+  })
+  await waitFor(() => relay.output().includes(`held after ${killAfter} publishes`), 'the relay to hold its batch', 60_000, 50)
+  killGroup(relay.child)
+  t.equal(await relay.exited, 'SIGKILL', `the relay died by SIGKILL with ${killAfter} publishes confirmed and unmarked`)
 
   // A relay of the same stable name takes over once the dead relay's lease has run out.
   const projector = projectorOn(t, setup, await setup.relayBus(producerName))
@@ -111,10 +118,3 @@ t.test('a relay killed between publish and mark: nothing lost, the re-sent rows 
   t.ok(duplicates >= killAfter, `${duplicates} duplicate deliveries: at least the ${killAfter} rows published before the kill and sent again`)
   t.comment(`deduplication on, relay killed after ${killAfter} confirmed publishes: ${sent.length} events, ${received.length} deliveries, ${duplicates} duplicates`)
 })
-
-async function runDyingRelay (setup: Setup, producerName: string, killAfter: number): Promise<{ signal: string | null, stdout: string }> {
-  const done = deferred<{ signal: string | null, stdout: string }>()
-  const child = execFile(process.execPath, ['--import', 'tsx', 'test/support/relay/killed-after-publish.ts', setup.database.url!, setup.namespace, producerName, String(killAfter)],
-    { cwd: REPO, timeout: 120_000 }, (_err, stdout) => { done.resolve({ signal: child.signalCode, stdout }) })
-  return await done.promise
-}
