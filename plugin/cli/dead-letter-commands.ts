@@ -125,7 +125,7 @@ function adminPath (topic: string): string {
  * acknowledging, then deletes that subscription: the parked messages stay as they were.
  */
 async function readWithoutConsuming (context: DeadLetterCommandContext, admin: PulsarAdmin, topic: string, count: number): Promise<ReceivedMessage[]> {
-  const driver = await selectDriver(context.driver, context.config, { logger: silentLogger, connectTimeoutMs: 10_000, sendTimeoutMs: 30_000, maxPendingMessages: 1, maxMessageSize: 5 * 1024 * 1024 })
+  const { driver } = await selectDriver(context.driver, context.config, { logger: silentLogger, connectTimeoutMs: 10_000, sendTimeoutMs: 30_000, maxPendingMessages: 1, maxMessageSize: 5 * 1024 * 1024 })
   const subscription = `fastify-outbox-peek-${randomUUID()}`
   const received: ReceivedMessage[] = []
   let arrived: (() => void) | null = null
