@@ -91,6 +91,14 @@ sed -e "s/@BROKER_PORT@/$PULSAR_BROKER_PORT/" -e "s/@WEB_PORT@/$PULSAR_WEB_PORT/
     -e "s/@BROKER_TLS_PORT@/$tls_broker_port/" -e "s/@WEB_TLS_PORT@/$tls_web_port/" \
     -e "s/@ML_CACHE_MB@/$PULSAR_ML_CACHE_MB/" -e "s/@BK_CACHE_MB@/$PULSAR_BK_CACHE_MB/g" \
     "$PULSAR_SCRIPTS_DIR/standalone.conf" > "$conf"
+# PULSAR_SETTINGS: broker settings on top, "key=value" separated by spaces or new lines; each
+# replaces its key's line (e.g. the settings docker-compose.yml gives its broker).
+for setting in ${PULSAR_SETTINGS:-}; do
+  case "$setting" in
+    [A-Za-z]*=*) key="${setting%%=*}"; sed -i "/^$key=/d" "$conf"; echo "$setting" >> "$conf" ;;
+    *) fail "PULSAR_SETTINGS holds \"$setting\", which is not key=value" ;;
+  esac
+done
 
 if [ -n "${PULSAR_AUTH_SECRET_FILE:-}" ]; then
   secret="$(realpath "$PULSAR_AUTH_SECRET_FILE")"
