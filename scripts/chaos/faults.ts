@@ -1,5 +1,5 @@
 import { abortableDelay } from '../../plugin/abortable-delay.js'
-import type { ChaosBroker } from './broker.js'
+import type { ChaosTransport } from './transports.js'
 import { restartPostgresServer, type ChaosDatabase } from './database.js'
 import type { Random } from './random.js'
 import type { ServiceInstance } from './services.js'
@@ -46,7 +46,7 @@ export interface FaultTally {
 
 export interface FaultTargets {
   readonly instances: readonly ServiceInstance[]
-  readonly broker: ChaosBroker
+  readonly broker: Pick<ChaosTransport, 'restart'>
   readonly database: ChaosDatabase
   readonly random: Random
   readonly say: (line: string) => void

@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFree } from '../../test/support/pulsar-instance.js'
-import type { ChaosBroker } from './broker.js'
 import type { ChaosProfile } from './profile.js'
 import { ServiceInstance, type ExitRecord } from './services.js'
 import type { ProxiedUrls } from './network-faults.js'
+import type { ChaosTransport } from './transports.js'
 
 export interface FleetSettings {
   readonly runDir: string
   readonly profile: ChaosProfile
-  readonly broker: ChaosBroker
-  readonly namespace: string
+  readonly transport: ChaosTransport
   readonly databaseUrl: string
   /** With --network-faults: the proxied URLs the services use instead of the broker's and the database's own. */
   readonly links?: ProxiedUrls
@@ -105,18 +104,17 @@ export class Fleet {
 }
 
 export async function startFleet (settings: FleetSettings): Promise<Fleet> {
-  const { runDir, profile, broker, namespace, databaseUrl, links, say } = settings
+  const { runDir, profile, transport, databaseUrl, links, say } = settings
   const common = {
     DATABASE_URL: links?.databaseUrl ?? databaseUrl,
-    PULSAR_URL: links?.pulsarServiceUrl ?? broker.serviceUrl,
-    PULSAR_WEB_URL: links?.pulsarWebUrl ?? broker.webUrl,
-    PULSAR_NAMESPACE: namespace,
+    ...transport.serviceEnv(),
+    ...(links === undefined ? {} : { PULSAR_URL: links.pulsarServiceUrl, PULSAR_WEB_URL: links.pulsarWebUrl }),
     // Debug: the inbox logs each duplicate delivery it absorbs at debug; the run counts those lines.
     LOG_LEVEL: 'debug',
     RELAY: 'true',
     OUTBOX_LEASE_MS: String(profile.leaseMs),
     OUTBOX_POLL_MS: String(profile.pollMs),
-    PULSAR_DRIVER: profile.driver
+    ...(transport.bus === 'pulsar' ? { PULSAR_DRIVER: profile.driver } : {})
   }
   const ports = await freePorts(2)
   return new Fleet((onExit) => INSTANCES.map((name, i) => {

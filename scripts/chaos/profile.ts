@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto'
 import type { FaultPoint } from './instance/fault-points.js'
 import type { NetworkFault } from './network-faults.js'
+import { CHAOS_BUSES, type ChaosBus } from './transports.js'
 
 /**
  * One kill of the run: when (a fraction of the load window, or during the broker's restart, so
@@ -16,6 +17,8 @@ export interface KillPlan {
 export interface ChaosProfile {
   readonly name: 'quick' | 'full'
   readonly seed: number
+  /** The transport under the services (--bus; BUS). */
+  readonly bus: ChaosBus
   /** The Pulsar driver the services use (PULSAR_DRIVER). */
   readonly driver: 'native' | 'websocket'
   /** The mutation run: the inbox's primary key is dropped, so duplicates must show. */
@@ -82,8 +85,9 @@ const NETWORK_FAULTS: readonly NetworkFault[] = [
 ]
 const NETWORK_FAULTS_EXTRA_SECONDS = 70
 
-export const USAGE = `usage: npm run chaos -- [--quick] [--driver websocket|native] [--break-inbox] [--network-faults] [--pg-restart] [--seed N] [--keep-logs]
+export const USAGE = `usage: npm run chaos -- [--quick] [--bus pulsar|kafka|redis|nats] [--driver websocket|native] [--break-inbox] [--network-faults] [--pg-restart] [--seed N] [--keep-logs]
   --quick          a small run (about two minutes) for CI
+  --bus B          the transport under the services: pulsar (default), kafka, redis or nats, on a server of the run's own
   --driver D       the Pulsar driver of the services: websocket (default) or native (pulsar-client)
   --break-inbox    the mutation run: the inbox's primary key is dropped; it must report duplicateEffects > 0 and fail
   --network-faults the services reach the broker and PostgreSQL through fault proxies: latency, resets, drops, 35 s partitions (70 s more load)
@@ -92,7 +96,7 @@ export const USAGE = `usage: npm run chaos -- [--quick] [--driver websocket|nati
   --keep-logs      keep the run folder when the run passes (it is always kept when it fails)`
 
 const FLAGS = ['--quick', '--break-inbox', '--pg-restart', '--keep-logs', '--network-faults']
-const VALUED = ['--driver', '--seed']
+const VALUED = ['--bus', '--driver', '--seed']
 
 /** The arguments as flags and values; `--name value` and `--name=value` alike. */
 function parseArguments (args: readonly string[]): { flags: Set<string>, values: Map<string, string> } {
@@ -116,6 +120,9 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   if (seedArg !== undefined && !/^\d{1,9}$/.test(seedArg)) throw new Error(`--seed must be a whole number, got ${JSON.stringify(seedArg)}`)
   const driver = values.get('--driver') ?? 'websocket'
   if (driver !== 'websocket' && driver !== 'native') throw new Error(`--driver must be websocket or native, got ${JSON.stringify(driver)}`)
+  const bus = CHAOS_BUSES.find((name) => name === (values.get('--bus') ?? 'pulsar'))
+  if (bus === undefined) throw new Error(`--bus must be one of ${CHAOS_BUSES.join(', ')}, got ${JSON.stringify(values.get('--bus'))}`)
+  if (bus !== 'pulsar' && (values.has('--driver') || flags.has('--network-faults'))) throw new Error('--driver and --network-faults are for --bus pulsar only')
   const quick = flags.has('--quick')
   if (quick && flags.has('--pg-restart')) throw new Error('--pg-restart is for the full run only: the PostgreSQL server is shared with other work, and CI runs --quick')
   const networkFaults = flags.has('--network-faults')
@@ -124,6 +131,7 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   }
   const common = {
     seed: seedArg === undefined ? randomInt(1, 1_000_000_000) : Number(seedArg),
+    bus,
     driver,
     breakInbox: flags.has('--break-inbox'),
     cancelShare: 0.2,

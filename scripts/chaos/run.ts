@@ -1,22 +1,22 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ChaosBroker, newRunId } from './broker.js'
+import { newRunId } from './broker.js'
 import { Cleanup } from './cleanup.js'
 import { ChaosDatabase } from './database.js'
 import { blankTally, FaultInjector, type FaultTally } from './faults.js'
 import { Ledger, type DrainState, type Verdict } from './ledger.js'
 import { OrderLoad } from './load.js'
-import { ChaosNamespace } from './namespace.js'
 import { readProfile, type ChaosProfile } from './profile.js'
 import { Random } from './random.js'
 import { passed, say, summary, type RunFacts } from './report.js'
 import { INSTANCES, receiptsFile, startFleet, type Fleet } from './fleet.js'
 import { NetworkFaults } from './network-faults.js'
+import { chaosTransport, type ChaosTransport } from './transports.js'
 
 /**
- * npm run chaos [-- --quick] — the demo service as two real processes against PostgreSQL and a
- * Pulsar broker of the run's own, a bounded order load, faults while it runs (kill -9, kills at
+ * npm run chaos [-- --quick] [-- --bus kafka|redis|nats] — the demo service as two real processes against PostgreSQL and a
+ * broker of the run's own (Pulsar by default), a bounded order load, faults while it runs (kill -9, kills at
  * fault points, broker restart, connection cuts), then the ledger: nothing lost, nothing applied
  * twice, nothing out of order, nothing dead-lettered. Prints progress, then one JSON line; exits
  * 1 when a check fails. See README.md.
@@ -26,7 +26,7 @@ async function main (): Promise<number> {
   const runId = newRunId()
   const runDir = join(process.env.TMPDIR ?? tmpdir(), 'fastify-outbox-chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${runId}`)
   await mkdir(runDir, { recursive: true })
-  say(`run ${runId}: ${profile.name}, ${profile.driver} driver${profile.breakInbox ? ', INBOX BROKEN ON PURPOSE (--break-inbox)' : ''}${profile.networkFaults === null ? '' : ', network faults'}, seed ${profile.seed}; logs in ${runDir}`)
+  say(`run ${runId}: ${profile.name}, ${profile.bus === 'pulsar' ? `${profile.driver} driver` : `${profile.bus} bus`}${profile.breakInbox ? ', INBOX BROKEN ON PURPOSE (--break-inbox)' : ''}${profile.networkFaults === null ? '' : ', network faults'}, seed ${profile.seed}; logs in ${runDir}`)
 
   const cleanup = new Cleanup()
   const stop = new AbortController()
@@ -41,37 +41,33 @@ async function main (): Promise<number> {
 
   const facts = blankFacts(profile)
   let ledger: Ledger | null = null
-  let broker: ChaosBroker | null = null
+  let broker: ChaosTransport | null = null
   try {
-    broker = await ChaosBroker.prepare(profile.brokerStopTimeout)
+    broker = await chaosTransport(profile.bus, runId, profile.brokerStopTimeout)
     const ownBroker = broker
     cleanup.add('stop the broker and delete its data', async () => await ownBroker.destroy())
-    say(`broker: starting instance ${broker.name} (${broker.ports})`)
+    say(`broker: starting ${broker.description}`)
     facts.brokerStartSeconds = await interruptible(broker.start(), stop.signal)
     say(`broker: ready after ${facts.brokerStartSeconds.toFixed(1)} s`)
-
-    const namespace = new ChaosNamespace(broker.admin(), `chaos-${runId}`)
-    await namespace.create()
-    cleanup.add(`delete namespace public/${namespace.name}`, async () => await namespace.delete())
-    await namespace.watchDeadLetters()
+    await broker.prepare()
     const database = new ChaosDatabase(runId)
     cleanup.add(`drop database ${database.name}`, async () => await database.drop())
     await database.create({ breakInbox: profile.breakInbox })
     ledger = new Ledger(database.url)
     const ownLedger = ledger
     cleanup.add('close the ledger connection', async () => await ownLedger.close())
-    say(`postgres: database ${database.name} migrated and seeded; pulsar namespace public/${namespace.name}`)
+    say(`postgres: database ${database.name} migrated and seeded`)
 
     let network: NetworkFaults | null = null
-    if (profile.networkFaults !== null) {
-      network = await NetworkFaults.start({ pulsarServiceUrl: broker.serviceUrl, pulsarWebUrl: broker.webUrl, databaseUrl: database.url })
+    if (profile.networkFaults !== null && broker.pulsar !== null) {
+      network = await NetworkFaults.start({ pulsarServiceUrl: broker.pulsar.serviceUrl, pulsarWebUrl: broker.pulsar.webUrl, databaseUrl: database.url })
       const ownNetwork = network
       cleanup.add('close the fault proxies', async () => await ownNetwork.close())
       facts.network = network.tally
       say(`network: services reach the broker at ${network.urls.pulsarServiceUrl} and ${network.urls.pulsarWebUrl}, PostgreSQL at 127.0.0.1:${new URL(network.urls.databaseUrl).port}, through fault proxies`)
     }
     const random = new Random(profile.seed)
-    const fleet = await startFleet({ runDir, profile, broker, namespace: namespace.name, databaseUrl: database.url, ...(network === null ? {} : { links: network.urls }), say })
+    const fleet = await startFleet({ runDir, profile, transport: broker, databaseUrl: database.url, ...(network === null ? {} : { links: network.urls }), say })
     cleanup.add('stop the services', async () => await fleet.stop())
     await interruptible(fleet.ready(90_000), stop.signal)
     say(`services: ${fleet.instances.map((i) => `${i.name} on ${i.url}`).join(', ')} ready`)
@@ -110,7 +106,7 @@ async function main (): Promise<number> {
     facts.exits = fleet.exits
     facts.logs = await fleet.logFacts()
     facts.verdict = await ledger.verdict(load.accepted, INSTANCES.map((name) => receiptsFile(runDir, name)))
-    facts.deadLettered = await namespace.deadLettered().catch(() => null)
+    facts.deadLettered = await broker.deadLettered().catch(() => null)
     say(verdictLine(facts.verdict))
   } catch (err) {
     facts.error = (err as Error).message
@@ -186,7 +182,7 @@ function verdictLine (v: Verdict): string {
 }
 
 /** A failed run keeps its evidence in the run folder: findings, the tables, the broker's log. */
-async function keepEvidence (runDir: string, facts: RunFacts, ledger: Ledger | null, broker: ChaosBroker | null): Promise<void> {
+async function keepEvidence (runDir: string, facts: RunFacts, ledger: Ledger | null, broker: ChaosTransport | null): Promise<void> {
   await writeFile(join(runDir, 'findings.json'), JSON.stringify({ summary: summary(facts), findings: facts.verdict?.findings ?? null, exits: facts.exits, failures: facts.load.failures }, null, 2))
   if (ledger !== null) await ledger.dump().then((text) => writeFile(join(runDir, 'tables.jsonl'), text), () => {})
   await broker?.keepLogs(runDir)
