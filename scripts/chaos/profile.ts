@@ -15,7 +15,7 @@ export interface KillPlan {
 
 /** What one chaos run does: the load, the faults, and how long the backlog may take to drain. */
 export interface ChaosProfile {
-  readonly name: 'quick' | 'full'
+  readonly name: 'quick' | 'full' | 'soak'
   readonly seed: number
   /** The transport under the services (--bus; BUS). */
   readonly bus: ChaosBus
@@ -64,6 +64,8 @@ export interface ChaosProfile {
    * seconds of the load window, through the run's fault proxies; null when the links are direct.
    */
   readonly networkFaults: readonly NetworkFault[] | null
+  /** The soak (--soak <minutes>): samples RSS, backlog and latency this often, in ms; null otherwise. */
+  readonly sampleEveryMs: number | null
 }
 
 /**
@@ -85,8 +87,9 @@ const NETWORK_FAULTS: readonly NetworkFault[] = [
 ]
 const NETWORK_FAULTS_EXTRA_SECONDS = 70
 
-export const USAGE = `usage: npm run chaos -- [--quick] [--bus pulsar|kafka|redis|nats] [--driver websocket|native] [--break-inbox] [--network-faults] [--pg-restart] [--seed N] [--keep-logs]
+export const USAGE = `usage: npm run chaos -- [--quick | --soak MINUTES] [--bus pulsar|kafka|redis|nats] [--driver websocket|native] [--break-inbox] [--network-faults] [--pg-restart] [--seed N] [--keep-logs]
   --quick          a small run (about two minutes) for CI
+  --soak MINUTES   a steady load for that long with a fault every few minutes, sampling memory, backlog and latency
   --bus B          the transport under the services: pulsar (default), kafka, redis or nats, on a server of the run's own
   --driver D       the Pulsar driver of the services: websocket (default) or native (pulsar-client)
   --break-inbox    the mutation run: the inbox's primary key is dropped; it must report duplicateEffects > 0 and fail
@@ -96,7 +99,7 @@ export const USAGE = `usage: npm run chaos -- [--quick] [--bus pulsar|kafka|redi
   --keep-logs      keep the run folder when the run passes (it is always kept when it fails)`
 
 const FLAGS = ['--quick', '--break-inbox', '--pg-restart', '--keep-logs', '--network-faults']
-const VALUED = ['--bus', '--driver', '--seed']
+const VALUED = ['--bus', '--driver', '--seed', '--soak']
 
 /** The arguments as flags and values; `--name value` and `--name=value` alike. */
 function parseArguments (args: readonly string[]): { flags: Set<string>, values: Map<string, string> } {
@@ -125,6 +128,9 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   if (bus !== 'pulsar' && (values.has('--driver') || flags.has('--network-faults'))) throw new Error('--driver and --network-faults are for --bus pulsar only')
   const quick = flags.has('--quick')
   if (quick && flags.has('--pg-restart')) throw new Error('--pg-restart is for the full run only: the PostgreSQL server is shared with other work, and CI runs --quick')
+  const soakArg = values.get('--soak')
+  if (soakArg !== undefined && (!/^\d{1,4}$/.test(soakArg) || Number(soakArg) < 5)) throw new Error(`--soak takes whole minutes, at least 5, got ${JSON.stringify(soakArg)}`)
+  if (soakArg !== undefined && quick) throw new Error('--soak and --quick are two different runs: pick one')
   const networkFaults = flags.has('--network-faults')
   if (networkFaults && driver === 'native') {
     throw new Error('--network-faults runs on the websocket driver only: the native client asks the broker where a topic lives and then connects to the address the broker advertises, around the fault proxy')
@@ -141,9 +147,12 @@ export function readProfile (args: readonly string[]): ChaosProfile {
     leaseMs: 4000,
     pollMs: 500,
     keepLogs: flags.has('--keep-logs'),
-    networkFaults: networkFaults ? NETWORK_FAULTS : null
+    networkFaults: networkFaults ? NETWORK_FAULTS : null,
+    sampleEveryMs: null
   } as const
-  const profile: ChaosProfile = quick
+  const profile: ChaosProfile = soakArg !== undefined
+    ? soakProfile(common, Number(soakArg))
+    : quick
     // Quick: the broker restart comes first (it takes 10–50 s here); a relay armed at its fault
     // point meanwhile is killed as soon as the broker is back and the backlog goes out in full
     // batches; the rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
@@ -199,6 +208,35 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         drainSeconds: 180
       }
   return networkFaults ? withNetworkWindow(profile) : profile
+}
+
+/**
+ * The soak: a steady 4 orders/s for the minutes asked, and a fault every 3 minutes or so, the
+ * three kinds of kill in turn (kill -9, at relay-after-publish, at consumer-before-ack), a
+ * connection cut every 5 minutes and, from 10 minutes on, one broker restart half way: each
+ * fault makes a backlog that must drain back to the steady state, and memory must stay flat
+ * over the processes' lives. Samples every 10 s (soak.ts).
+ */
+function soakProfile (common: Omit<ChaosProfile, 'name' | 'orders' | 'ordersPerSecond' | 'loadSeconds' | 'kills' | 'faultPointHold' | 'brokerRestartsAt' | 'brokerStopTimeout' | 'connectionCuts' | 'databaseOutages' | 'drainSeconds'>, minutes: number): ChaosProfile {
+  const loadSeconds = minutes * 60
+  const kinds = ['kill-9', 'relay-after-publish', 'consumer-before-ack'] as const
+  const killCount = Math.max(2, Math.floor(minutes / 3))
+  const kills: KillPlan[] = Array.from({ length: killCount }, (_, i) => ({ at: (i + 0.6) / (killCount + 0.5), how: kinds[i % kinds.length]! }))
+  return {
+    ...common,
+    name: 'soak',
+    orders: 4 * loadSeconds,
+    ordersPerSecond: 4,
+    loadSeconds,
+    kills,
+    faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+    brokerRestartsAt: minutes >= 10 ? [0.5] : [],
+    brokerStopTimeout: 10,
+    connectionCuts: Math.floor(minutes / 5),
+    databaseOutages: [],
+    drainSeconds: 120,
+    sampleEveryMs: 10_000
+  }
 }
 
 /** The profile with the load window and its orders grown by what the network faults need. */

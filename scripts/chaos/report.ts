@@ -4,6 +4,7 @@ import type { Verdict } from './ledger.js'
 import type { ChaosProfile } from './profile.js'
 import type { ExitRecord } from './services.js'
 import type { NetworkTally } from './network-faults.js'
+import { soakHeld, type SoakReport } from './soak.js'
 import type { LogFacts } from './fleet.js'
 
 const startedAt = Date.now()
@@ -32,6 +33,8 @@ export interface RunFacts {
   deadLettered: number | null
   /** What the fault proxies did (--network-faults), or null when the links were direct. */
   network: NetworkTally | null
+  /** The soak's samples, summed up (--soak), or null. */
+  soak: SoakReport | null
   brokerStartSeconds: number
   drainSeconds: number
   /** Load + faults + drain. */
@@ -76,6 +79,7 @@ export function summary (facts: RunFacts): Record<string, unknown> {
     backendsCut: facts.faults.backendsCut,
     pgRestarts: facts.faults.pgRestarts,
     ...(facts.network === null ? {} : { networkFaults: facts.network }),
+    ...(facts.soak === null ? {} : { soak: facts.soak }),
     events: v?.counts.events ?? null,
     inboxMarks: v?.counts.inboxMarks ?? null,
     ledgerRows: v?.counts.ledgerRows ?? null,
@@ -93,12 +97,14 @@ export function summary (facts: RunFacts): Record<string, unknown> {
 
 /**
  * Passed: nothing lost, applied twice or out of order, nothing dead-lettered (no fault of the
- * plan means to make dead letters), every process on the driver asked for (Pulsar), and the checks did run.
+ * plan means to make dead letters), every process on the driver asked for (Pulsar), and the checks did run;
+ * a soak also needs its memory flat and every fault's backlog drained.
  */
 export function passed (facts: RunFacts): boolean {
   const v = facts.verdict
   return facts.error === null && !facts.drainTimedOut && v !== null && v.lost === 0 && v.duplicateEffects === 0 && v.outOfOrder === 0 &&
-    facts.deadLettered === 0 && (facts.profile.bus !== 'pulsar' || (facts.logs.drivers.length === 1 && facts.logs.drivers[0] === facts.profile.driver))
+    facts.deadLettered === 0 && (facts.profile.bus !== 'pulsar' || (facts.logs.drivers.length === 1 && facts.logs.drivers[0] === facts.profile.driver)) &&
+    (facts.soak === null || soakHeld(facts.soak))
 }
 
 function round (n: number): number {

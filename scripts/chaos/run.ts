@@ -13,6 +13,7 @@ import { passed, say, summary, type RunFacts } from './report.js'
 import { INSTANCES, receiptsFile, startFleet, type Fleet } from './fleet.js'
 import { NetworkFaults } from './network-faults.js'
 import { chaosTransport, type ChaosTransport } from './transports.js'
+import { SoakSampler } from './soak.js'
 
 /**
  * npm run chaos [-- --quick] [-- --bus kafka|redis|nats] — the demo service as two real processes against PostgreSQL and a
@@ -72,6 +73,10 @@ async function main (): Promise<number> {
     await interruptible(fleet.ready(90_000), stop.signal)
     say(`services: ${fleet.instances.map((i) => `${i.name} on ${i.url}`).join(', ')} ready`)
 
+    // The soak samples from the start of the load to the end of the drain.
+    const sampler = profile.sampleEveryMs === null ? null : new SoakSampler(database.url, fleet.instances, profile.sampleEveryMs)
+    sampler?.start()
+    if (sampler !== null) cleanup.add('stop the soak sampler', async () => await sampler.stop())
     const loadStarted = Date.now()
     const load = new OrderLoad(() => fleet.targets(), { ...profile, seconds: profile.loadSeconds }, random)
     const faults = new FaultInjector(profileFaults(profile), { instances: fleet.instances, broker, database, random, say })
@@ -101,6 +106,12 @@ async function main (): Promise<number> {
       facts.orders = load.accepted.size
     }
 
+    if (sampler !== null) {
+      await sampler.stop()
+      facts.soak = sampler.report()
+      say(`soak: ${facts.soak.samples} samples; memory growth ${facts.soak.memoryGrowth ?? 'n/a'}; backlog episodes ${facts.soak.backlogEpisodes.map((e) => `${e.seconds} s (peak ${e.peak}${e.drained ? '' : ', NOT drained'})`).join(', ') || 'none'}; latency p99 median ${facts.soak.latencyP99MsMedian ?? 'n/a'} ms`)
+      await writeFile(join(runDir, 'soak-samples.jsonl'), sampler.samples.map((sample) => JSON.stringify(sample)).join('\n') + '\n')
+    }
     await fleet.scrape()
     facts.inbox = { ...fleet.inbox(), duplicatesLogged: await fleet.duplicatesLogged() }
     facts.exits = fleet.exits
@@ -135,6 +146,7 @@ function blankFacts (profile: ChaosProfile): RunFacts {
     drainTimedOut: false,
     deadLettered: null,
     network: null,
+    soak: null,
     brokerStartSeconds: 0,
     drainSeconds: 0,
     seconds: 0,

@@ -76,6 +76,11 @@ export class ServiceInstance {
     return `http://127.0.0.1:${this.port}`
   }
 
+  /** The running process's id, or null while it is down (the soak reads its memory from /proc). */
+  get pid (): number | null {
+    return this.#child?.pid ?? null
+  }
+
   /** Inbox counters over every process this instance has been. */
   get inbox (): InboxCounts {
     return { applied: this.#past.applied + this.#current.applied, duplicates: this.#past.duplicates + this.#current.duplicates }
