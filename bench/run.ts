@@ -17,13 +17,14 @@ import e2eLatency from './scenarios/e2e-latency.js'
 import peer from './scenarios/peer.js'
 import relayThroughput from './scenarios/relay-throughput.js'
 import scaleOut from './scenarios/scale-out.js'
+import transports from './scenarios/transports.js'
 import writePath from './scenarios/write-path.js'
 import { dropLiveDatabases } from './support/bench-database.js'
 import { removeLiveClusters } from './support/logical-cluster.js'
 import type { Scenario } from './support/scenario.js'
 import { checkTargets } from './support/targets.js'
 
-const SCENARIOS: readonly Scenario[] = [writePath, relayThroughput, e2eLatency, backlog, scaleOut, peer]
+const SCENARIOS: readonly Scenario[] = [writePath, relayThroughput, e2eLatency, backlog, scaleOut, peer, transports]
 
 const { values } = parseArgs({
   options: {
