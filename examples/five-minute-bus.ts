@@ -1,7 +1,8 @@
 // The messaging guide's five-minute example: a bus on Pulsar, one event, publish and subscribe.
 // Run it with a broker up: PULSAR_URL=pulsar://localhost:6650 npx tsx examples/five-minute-bus.ts
 import { Type } from '@sinclair/typebox'
-import { createEnvelope, defineEvent, pulsarConfigFromEnv, PulsarBus } from 'fastify-outbox'
+import { createEnvelope, defineEvent } from 'fastify-outbox'
+import { pulsarConfigFromEnv, PulsarBus } from 'fastify-outbox/pulsar'
 
 const UserRegistered = defineEvent('user.UserRegistered', Type.Object({
   userId: Type.String(),

@@ -4,7 +4,7 @@
  * the demo's (service/drizzle/: orders, stock, reservations), each set with its own bookkeeping
  * table. Safe to run from several places at once: migrations are serialised by an advisory lock.
  */
-import { openPostgres } from '../plugin/database/postgres-js.js'
+import { openPostgres } from 'fastify-outbox/postgres'
 import { migrateOrderService } from '../service/migrations.js'
 
 async function main (): Promise<void> {

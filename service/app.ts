@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type MessageBus, type OutboxDatabase } from '../plugin/index.js'
+import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type MessageBus, type OutboxDatabase } from 'fastify-outbox'
 import { demoEvents } from './events.js'
 import { subscribeReserveStock } from './handlers/reserve-stock.js'
 import { subscribeSettleOrder } from './handlers/settle-order.js'

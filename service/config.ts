@@ -1,4 +1,5 @@
-import { DRIVER_CHOICES, InvalidOptionsError, type DriverChoice } from '../plugin/index.js'
+import { InvalidOptionsError } from 'fastify-outbox'
+import { DRIVER_CHOICES, type DriverChoice } from 'fastify-outbox/pulsar'
 
 /** The demo's settings, from the environment. */
 export interface ServiceConfig {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { defineEvent } from '../plugin/index.js'
+import { defineEvent } from 'fastify-outbox'
 
 const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })
 const Quantity = Type.Integer({ minimum: 1, maximum: 1000 })

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { MigrationConfig } from 'drizzle-orm/migrator'
-import { outboxMigrations } from '../plugin/index.js'
-import type { DatabaseHandle } from '../plugin/database/handle.js'
+import { outboxMigrations } from 'fastify-outbox'
+import type { DatabaseHandle } from 'fastify-outbox/postgres'
 
 /** The demo's own tables (orders, stock, reservations), generated from service/schema.ts. */
 export const orderServiceMigrations: Readonly<Required<MigrationConfig>> = Object.freeze({

@@ -1,4 +1,4 @@
-import type { OutboxDatabase } from '../plugin/index.js'
+import type { OutboxDatabase } from 'fastify-outbox'
 import { stock } from './schema.js'
 
 /** The demo catalogue: plenty of most things, and one SKU that runs out fast to show rejections. */

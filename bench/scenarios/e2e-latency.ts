@@ -5,8 +5,8 @@
  * One process plays the service: it commits events at the rate, relays them (woken in process
  * after each commit, the plugin's design) and handles them.
  */
-import { EventCatalog, MemoryBus, Outbox, OutboxProjector, type MessageBus } from '../../plugin/index.js'
-import type { OutboxDatabase } from '../../plugin/database/database.js'
+import Fastify from 'fastify'
+import { MemoryBus, outboxPlugin, type EventDefinition, type MessageBus, type OutboxDatabase } from 'fastify-outbox'
 import { benchPulsarBus, deleteTopics, requireBroker, requireNativeDriver } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { commitAtRate, type RateRun } from '../support/rate-loop.js'
@@ -16,39 +16,35 @@ import { latencySummary } from '../support/stats.js'
 import { benchEvent, benchPayload, emptyOutbox, runId } from '../support/workload.js'
 
 /**
- * Our relay at a fixed rate: an Outbox committing one event per transaction, a projector woken in
- * process after each commit (the plugin's design), and a subscriber on `makeBus`'s bus.
+ * Our relay at a fixed rate: the plugin on `makeBus`'s bus, committing one event per transaction
+ * with its projector woken in process after each commit, and a subscriber on the bus.
  */
-export async function ourRelayAtRate (db: OutboxDatabase, rate: number, seconds: number, makeBus: (catalog: EventCatalog) => MessageBus, topics: Set<string>): Promise<RateRun> {
+export async function ourRelayAtRate (db: OutboxDatabase, rate: number, seconds: number, makeBus: (events: EventDefinition[]) => MessageBus, topics: Set<string>): Promise<RateRun> {
   const event = benchEvent(runId())
   topics.add(event.topic)
-  const catalog = new EventCatalog([event])
-  const bus = makeBus(catalog)
+  const bus = makeBus([event])
+  const app = Fastify()
+  await app.register(outboxPlugin, { db, bus, source: 'bench', events: [event], retention: false })
   const arrivedAt = new Map<string, number>()
-  await bus.subscribe(event, (envelope) => { if (!arrivedAt.has(envelope.eventId)) arrivedAt.set(envelope.eventId, performance.now()) }, { subscription: 'bench-e2e' })
-  await bus.start()
+  await app.bus.subscribe(event, (envelope) => { if (!arrivedAt.has(envelope.eventId)) arrivedAt.set(envelope.eventId, performance.now()) }, { subscription: 'bench-e2e' })
+  await app.ready() // starts the bus, then the projector
   await warmProducer(bus, event)
-  const outbox = new Outbox({ db, source: 'bench', catalog })
-  const projector = new OutboxProjector({ db, bus, catalog, channel: null })
-  outbox.signal.onCommit(() => projector.nudge())
-  await projector.start()
   try {
     return await commitAtRate(rate, seconds, async (i) => {
-      const [envelope] = await outbox.transaction(async (_tx, events) => [events.add(event.create(benchPayload(i)))])
+      const [envelope] = await app.outbox.transaction(async (_tx, events) => [events.add(event.create(benchPayload(i)))])
       return envelope!.eventId
     }, arrivedAt)
   } finally {
-    await projector.stop()
-    await bus.stop()
+    await app.close() // stops the projector, then the bus
   }
 }
 
 const VARIANTS = ['pulsar200', 'pulsarNative200', 'memory200', 'pulsar2000', 'memory2000'] as const
 type Variant = typeof VARIANTS[number]
 
-function busOf (variant: Variant, catalog: EventCatalog): MessageBus {
-  if (variant.startsWith('memory')) return new MemoryBus({ source: 'bench-e2e', catalog, concurrency: 64 })
-  return benchPulsarBus('bench-e2e', { catalog, concurrency: 64 }, variant.startsWith('pulsarNative') ? 'native' : 'websocket')
+function busOf (variant: Variant, events: EventDefinition[]): MessageBus {
+  if (variant.startsWith('memory')) return new MemoryBus({ source: 'bench-e2e', events, concurrency: 64 })
+  return benchPulsarBus('bench-e2e', { events, concurrency: 64 }, variant.startsWith('pulsarNative') ? 'native' : 'websocket')
 }
 
 async function e2eLatency (context: BenchContext): Promise<ScenarioResult> {
@@ -61,11 +57,11 @@ async function e2eLatency (context: BenchContext): Promise<ScenarioResult> {
     const { db } = database.open(10)
     try {
       // Untimed: the first second of a fresh process and pool (JIT, connections) is not the relay's latency.
-      await ourRelayAtRate(db, 200, 1, (catalog) => new MemoryBus({ source: 'bench-e2e', catalog }), topics)
+      await ourRelayAtRate(db, 200, 1, (events) => new MemoryBus({ source: 'bench-e2e', events }), topics)
       const runs = await interleave(VARIANTS, rounds, async (variant) => {
         await emptyOutbox(db)
         const rate = variant.endsWith('2000') ? 2000 : 200
-        const run = await ourRelayAtRate(db, rate, seconds, (catalog) => busOf(variant, catalog), topics)
+        const run = await ourRelayAtRate(db, rate, seconds, (events) => busOf(variant, events), topics)
         const summary = latencySummary(run.latenciesMs)
         context.log(`e2e ${variant}: ${run.received}/${run.sent} at ${Math.round(run.achievedRate)}/s, p50 ${summary.p50} p99 ${summary.p99} max ${summary.max} ms`)
         return run

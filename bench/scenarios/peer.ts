@@ -6,8 +6,8 @@
  * the scenario's own with wal_level=logical (its replication listener needs it; the shared server
  * is not restarted for it), made and removed by the scenario.
  */
-import { createEnvelope, EventCatalog, type EventDefinition, type PulsarBus } from '../../plugin/index.js'
-import type { OutboxDatabase } from '../../plugin/database/database.js'
+import { createEnvelope, type EventDefinition, type OutboxDatabase } from 'fastify-outbox'
+import type { PulsarBus } from 'fastify-outbox/pulsar'
 import type { StoredTransactionalMessage } from 'pg-transactional-outbox'
 import { benchPulsarBus, deleteTopics, requireBroker } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
@@ -46,7 +46,7 @@ async function fillFor (db: OutboxDatabase, variant: PeerVariant, rows: number):
 async function peerDrain (databaseUrl: string, listener: PeerListener, rows: number, seconds: number, topics: string[]): Promise<number> {
   const event = benchEvent(runId())
   topics.push(event.topic)
-  const bus = benchPulsarBus('bench-peer', { catalog: new EventCatalog([event]) })
+  const bus = benchPulsarBus('bench-peer', { events: [event] })
   await bus.start()
   await warmProducer(bus, event)
   let published = 0
@@ -72,7 +72,7 @@ async function peerDrain (databaseUrl: string, listener: PeerListener, rows: num
 async function peerAtRate (db: OutboxDatabase, databaseUrl: string, variant: PeerVariant, rate: number, seconds: number, topics: string[]): Promise<RateRun> {
   const event = benchEvent(runId())
   topics.push(event.topic)
-  const bus = benchPulsarBus('bench-peer', { catalog: new EventCatalog([event]), concurrency: 64 })
+  const bus = benchPulsarBus('bench-peer', { events: [event], concurrency: 64 })
   const arrivedAt = new Map<string, number>()
   await bus.subscribe(event, (envelope) => { if (!arrivedAt.has(envelope.eventId)) arrivedAt.set(envelope.eventId, performance.now()) }, { subscription: 'bench-e2e' })
   await bus.start()
@@ -109,7 +109,7 @@ async function peer (context: BenchContext): Promise<ScenarioResult> {
           topics.push(event.topic)
           await emptyOutbox(db)
           await fillOutbox(db, event, rows)
-          const bus = benchPulsarBus('bench-relay', { catalog: new EventCatalog([event]) })
+          const bus = benchPulsarBus('bench-relay', { events: [event] })
           await bus.start()
           try {
             rate = (await timeDrain(db, bus, event, rows)).rowsPerSecond
@@ -127,7 +127,7 @@ async function peer (context: BenchContext): Promise<ScenarioResult> {
       const latency = await interleave(['ours', 'peerSameSettings', 'peerReplication'] as const, rounds, async (variant) => {
         const topicSet = new Set<string>()
         const run = variant === 'ours'
-          ? await ourRelayAtRate(db, 200, latencySeconds, (catalog) => benchPulsarBus('bench-e2e', { catalog, concurrency: 64 }), topicSet)
+          ? await ourRelayAtRate(db, 200, latencySeconds, (events) => benchPulsarBus('bench-e2e', { events, concurrency: 64 }), topicSet)
           : await peerAtRate(db, database.url, variant, 200, latencySeconds, topics)
         topics.push(...topicSet)
         const summary = latencySummary(run.latenciesMs)

@@ -4,7 +4,7 @@
  * nothing, beside our own drivers sending the same N messages with no database (the transport's
  * limit).
  */
-import { MemoryBus, type MessageBus } from '../../plugin/index.js'
+import { MemoryBus, type MessageBus } from 'fastify-outbox'
 import { deleteTopics, benchPulsarBus, requireBroker, requireNativeDriver } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { timeRawProducer } from '../support/raw-producer.js'

@@ -4,13 +4,12 @@
  * draining N pending rows (1 KB payloads), and the commit → handler latency at 200 events/s,
  * in one run, interleaved round by round so that the machine's load falls on all alike.
  */
-import { EventCatalog } from '../../plugin/index.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { requireBroker } from '../support/broker.js'
 import { timeDrain } from '../support/relay-timing.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { latencySummary, median, round } from '../support/stats.js'
-import { TRANSPORTS, TransportBuses, type Transport } from '../support/transport-buses.js'
+import { TRANSPORTS, TransportBuses } from '../support/transport-buses.js'
 import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.js'
 import { ourRelayAtRate } from './e2e-latency.js'
 
@@ -41,7 +40,7 @@ async function transports (context: BenchContext): Promise<ScenarioResult> {
       const latencies = await interleave(TRANSPORTS, rounds, async (transport) => {
         await emptyOutbox(db)
         const topics = new Set<string>()
-        const run = await ourRelayAtRate(db, 200, seconds, (catalog: EventCatalog) => buses.bus(transport, { source: 'bench-e2e', catalog, concurrency: 64 }), topics)
+        const run = await ourRelayAtRate(db, 200, seconds, (events) => buses.bus(transport, { source: 'bench-e2e', events, concurrency: 64 }), topics)
         for (const topic of topics) buses.usedPulsarTopic(topic)
         const summary = latencySummary(run.latenciesMs)
         context.log(`transports ${transport}: ${run.received}/${run.sent} at ${Math.round(run.achievedRate)}/s, p50 ${summary.p50} p99 ${summary.p99} ms`)

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { DatabaseHandle } from '../../plugin/database/handle.js'
-import { openPostgres } from '../../plugin/database/postgres-js.js'
+import type { DatabaseHandle } from 'fastify-outbox/postgres'
+import { openPostgres } from 'fastify-outbox/postgres'
 import { migrateOrderService } from '../../service/migrations.js'
 
 /** The server the benchmarks create their databases on; override with BENCH_DATABASE_URL. */

@@ -11,7 +11,7 @@ import {
   createReplicationFullConcurrencyController, DatabaseSetup, executeTransaction, getDisabledLogger, initializeMessageStorage,
   initializePollingMessageListener, initializeReplicationMessageListener, type PollingListenerConfig, type StoredTransactionalMessage
 } from 'pg-transactional-outbox'
-import type { OutboxDatabase } from '../../plugin/database/database.js'
+import type { OutboxDatabase } from 'fastify-outbox'
 import { PAD_LENGTH } from './workload.js'
 
 const SCHEMA = 'peer'

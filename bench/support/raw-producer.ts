@@ -1,10 +1,13 @@
-import { createEnvelope, JsonCodec, type EventDefinition } from '../../plugin/index.js'
-import { envelopeProperties } from '../../plugin/pulsar/message-properties.js'
+import { createEnvelope, JsonCodec, type EventDefinition } from 'fastify-outbox'
+// The baseline sends what the bus would send, through our driver: internals no entry point exports.
+// eslint-disable-next-line no-restricted-imports
+import { envelopeProperties } from '../../plugin/bus/message-properties.js'
+// eslint-disable-next-line no-restricted-imports
 import type { OutgoingMessage } from '../../plugin/pulsar/driver.js'
 import { benchDriver, brokerConfig, type BenchDriver } from './broker.js'
 import type { Drain } from './relay-timing.js'
 import { benchPayload } from './workload.js'
-import { topicFor } from '../../plugin/index.js'
+import { topicFor } from 'fastify-outbox/pulsar'
 
 /**
  * The transport's own limit: our driver (WebSocket or native) sending `count` messages shaped like the relay's (the

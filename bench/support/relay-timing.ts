@@ -1,7 +1,7 @@
-import type { MessageBus, OutboxProjector, ProjectorOptions } from '../../plugin/index.js'
-import { createEnvelope, EventCatalog, OutboxProjector as Projector } from '../../plugin/index.js'
-import type { OutboxDatabase } from '../../plugin/database/database.js'
-import type { EventDefinition } from '../../plugin/index.js'
+import type { MessageBus, OutboxProjector, ProjectorOptions } from 'fastify-outbox'
+import { createEnvelope, OutboxProjector as Projector } from 'fastify-outbox'
+import type { OutboxDatabase } from 'fastify-outbox'
+import type { EventDefinition } from 'fastify-outbox'
 import { sleep } from './scenario.js'
 import { benchPayload } from './workload.js'
 
@@ -17,7 +17,7 @@ export interface Drain {
  */
 export async function timeDrain (db: OutboxDatabase, bus: MessageBus, event: EventDefinition, rows: number, options: Partial<ProjectorOptions> = {}, timeoutMs = 600_000): Promise<Drain> {
   await warmProducer(bus, event)
-  const projector: OutboxProjector = new Projector({ db, bus, catalog: new EventCatalog([event]), channel: null, pollIntervalMs: 20, ...options })
+  const projector: OutboxProjector = new Projector({ db, bus, events: [event], channel: null, pollIntervalMs: 20, ...options })
   const started = performance.now()
   await projector.start()
   try {

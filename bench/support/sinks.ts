@@ -1,4 +1,4 @@
-import type { MessageBus, MessageEnvelope, PublishOptions } from '../../plugin/index.js'
+import type { MessageBus, MessageEnvelope, PublishOptions } from 'fastify-outbox'
 
 /**
  * A bus that accepts every publish at once and keeps nothing: a relay draining into it shows the

@@ -2,11 +2,11 @@ import { Admin } from '@platformatic/kafka'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { Redis } from 'ioredis'
-import { MemoryBus, type BusOptions, type MessageBus } from '../../plugin/index.js'
-import { KafkaBus } from '../../plugin/kafka/index.js'
-import { silentLogger } from '../../plugin/logger.js'
-import { NatsBus } from '../../plugin/nats/index.js'
-import { RedisBus } from '../../plugin/redis/index.js'
+import { MemoryBus, type MemoryBusOptions as BusOptions, type MessageBus } from 'fastify-outbox'
+import { KafkaBus } from 'fastify-outbox/kafka'
+import { NatsBus } from 'fastify-outbox/nats'
+import { RedisBus } from 'fastify-outbox/redis'
+import { pino } from 'pino'
 import { benchPulsarBus, deleteTopics } from './broker.js'
 
 /** The transports the benchmarks compare side by side, each on the machine's shared server. */
@@ -30,7 +30,7 @@ export class TransportBuses {
   }
 
   bus (transport: Transport, options: Partial<BusOptions> & { source: string }): MessageBus {
-    const common = { logger: silentLogger, ...options }
+    const common = { logger: pino({ level: 'silent' }), ...options }
     switch (transport) {
       case 'pulsar': return benchPulsarBus(options.source, common)
       case 'kafka': return new KafkaBus({ ...common, brokers: KAFKA_BROKERS, topicPrefix: `bench-${this.#run}.` })

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'drizzle-orm'
-import { defineEvent, outbox, type EventDefinition } from '../../plugin/index.js'
-import type { OutboxDatabase } from '../../plugin/database/database.js'
+import { defineEvent, outbox, type EventDefinition } from 'fastify-outbox'
+import type { OutboxDatabase } from 'fastify-outbox'
 
 /** Characters of padding that make the JSON text of a bench payload about 1 KB. */
 export const PAD_LENGTH = 990

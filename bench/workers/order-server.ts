@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 /**
  * The demo's order routes for the write-path scenario, in their own process so that the load
  * generator does not share its event loop: the app is put together as service/app.ts does (same
@@ -11,8 +12,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { sql } from 'drizzle-orm'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { correlatedRequestId, newEventId, outboxPlugin } from '../../plugin/index.js'
-import { openPostgres } from '../../plugin/database/postgres-js.js'
+import { correlatedRequestId, outboxPlugin } from 'fastify-outbox'
+import { openPostgres } from 'fastify-outbox/postgres'
 import { SERVICE_NAME } from '../../service/app.js'
 import { demoEvents, OrderCreated, OrderItemSchema } from '../../service/events.js'
 import { orderRoutes } from '../../service/routes/orders.js'
@@ -29,7 +30,7 @@ const Created = { 201: Type.Object({ id: Type.String(), status: Type.Literal('pe
 function variantRoutes (app: FastifyInstance): void {
   const order = (body: Body): typeof orders.$inferInsert & { total: number } => {
     const total = body.items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0)
-    return { id: newEventId(), customerId: body.customerId, items: body.items, total }
+    return { id: randomUUID(), customerId: body.customerId, items: body.items, total }
   }
   app.post<{ Body: Body }>('/bench/orders-only', { schema: { body: CreateOrderBody, response: Created } }, async (request, reply) => {
     const row = order(request.body)

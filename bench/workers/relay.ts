@@ -6,8 +6,8 @@
  * Environment: BENCH_DB_URL, BENCH_RUN (the scenario's run id: event type and topic),
  * BENCH_SINK (pulsar | memory | noop), BENCH_RECORD_IDS (1: report every event id published).
  */
-import { EventCatalog, MemoryBus, OutboxProjector, type MessageBus } from '../../plugin/index.js'
-import { openPostgres } from '../../plugin/database/postgres-js.js'
+import { MemoryBus, OutboxProjector, type MessageBus } from 'fastify-outbox'
+import { openPostgres } from 'fastify-outbox/postgres'
 import { benchPulsarBus } from '../support/broker.js'
 import { warmProducer } from '../support/relay-timing.js'
 import { CountingBus, NoopBus } from '../support/sinks.js'
@@ -16,10 +16,9 @@ import { benchEvent } from '../support/workload.js'
 
 const channel = workerChannel()
 const event = benchEvent(process.env.BENCH_RUN!)
-const catalog = new EventCatalog([event])
 const database = openPostgres({ url: process.env.BENCH_DB_URL!, max: 4, applicationName: 'bench-relay' })
 const sink = process.env.BENCH_SINK ?? 'noop'
-const inner: MessageBus = sink === 'pulsar' ? benchPulsarBus('bench-relay', { catalog }) : sink === 'memory' ? new MemoryBus({ source: 'bench-relay', catalog }) : new NoopBus()
+const inner: MessageBus = sink === 'pulsar' ? benchPulsarBus('bench-relay', { events: [event] }) : sink === 'memory' ? new MemoryBus({ source: 'bench-relay', events: [event] }) : new NoopBus()
 const ids: string[] = []
 let lastPublishAt = 0
 const bus = new CountingBus(inner, process.env.BENCH_RECORD_IDS === '1'
@@ -27,7 +26,7 @@ const bus = new CountingBus(inner, process.env.BENCH_RECORD_IDS === '1'
   : () => { lastPublishAt = performance.timeOrigin + performance.now() })
 await bus.start()
 await warmProducer(inner, event)
-const projector = new OutboxProjector({ db: database.db, bus, catalog, channel: null, pollIntervalMs: 20 })
+const projector = new OutboxProjector({ db: database.db, bus, events: [event], channel: null, pollIntervalMs: 20 })
 let progress: NodeJS.Timeout | undefined
 
 channel.on('go', async () => {

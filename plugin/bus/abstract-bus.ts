@@ -24,7 +24,12 @@ export interface BusOptions {
    * type names (JSON is always read). List the old codec here while a topic's producers move to a new one.
    */
   codecs?: MessageCodec[]
-  /** Event definitions known to this process; subscribe() adds the ones it is given. */
+  /**
+   * Event definitions this bus publishes: their `topic` routes publishes, and the codec can
+   * register their schemas. subscribe() adds the ones it is given.
+   */
+  events?: ReadonlyArray<EventDefinition<string, TSchema>>
+  /** Internal: the plugin shares one catalog between the bus, the outbox and the projector. */
   catalog?: EventCatalog
   logger?: OutboxLogger
   /** Redeliveries of a failing message before it is dead-lettered; default 5. */
@@ -163,7 +168,8 @@ export function resolveBusOptions (options: BusOptions): ResolvedBusOptions {
     source: options.source,
     codec: options.codec ?? new JsonCodec(),
     codecs: options.codecs ?? [],
-    catalog: options.catalog ?? new EventCatalog(),
+    events: options.events ?? [],
+    catalog: options.catalog ?? new EventCatalog(options.events),
     logger: options.logger ?? silentLogger,
     maxRedeliveries: nonNegativeInteger('maxRedeliveries', options.maxRedeliveries, 5),
     concurrency: positiveInteger('concurrency', options.concurrency, 32),

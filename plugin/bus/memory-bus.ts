@@ -26,7 +26,8 @@ export interface DeadLetter {
   readonly properties: Readonly<Record<string, string>>
 }
 
-export interface MemoryBusOptions extends BusOptions {}
+/** The in-memory bus takes the options every bus takes. */
+export type MemoryBusOptions = BusOptions
 
 interface MemorySubscription {
   /** Messages waiting for a consumer (none attached, or the bus is stopped). */

@@ -7,7 +7,7 @@ import { pulsarAdmin, type PulsarAdmin, type TopicStats } from '../pulsar/admin.
 import { topicFor, type ResolvedPulsarConfig } from '../pulsar/config.js'
 import { defaultDeadLetterTopic } from '../pulsar/dead-letter.js'
 import type { ReceivedMessage } from '../pulsar/driver.js'
-import { DEAD_LETTER_PROPERTY, PROPERTY } from '../pulsar/message-properties.js'
+import { DEAD_LETTER_PROPERTY, PROPERTY } from '../bus/message-properties.js'
 import { PulsarBus } from '../pulsar/pulsar-bus.js'
 import { selectDriver, type DriverChoice } from '../pulsar/select-driver.js'
 

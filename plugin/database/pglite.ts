@@ -28,3 +28,5 @@ export async function openEmbedded (options: EmbeddedOptions = {}): Promise<Data
     }
   }
 }
+
+export type { DatabaseHandle } from './handle.js'

@@ -61,3 +61,5 @@ function parseDatabaseUrl (value: string): URL {
   }
   return url
 }
+
+export type { DatabaseHandle } from './handle.js'

@@ -26,7 +26,7 @@ export interface FastifyOutboxOptions {
    * The relay that publishes the outbox. `false` runs none in this process (another process
    * relays the table). Default: enabled with the projector's defaults.
    */
-  projector?: false | Omit<ProjectorOptions, 'db' | 'bus' | 'table' | 'catalog' | 'logger'>
+  projector?: false | Omit<ProjectorOptions, 'db' | 'bus' | 'table' | 'events' | 'catalog' | 'logger'>
   /** Deleting old published rows and inbox marks. `false` to do it yourself. Default: enabled. */
   retention?: false | RetentionOptions
   /** Request header carrying the caller's correlation id; default `x-correlation-id`. */

@@ -1,6 +1,6 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { JSON_CONTENT_TYPE } from '../codec/json-codec.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../pulsar/message-properties.js'
+import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../bus/message-properties.js'
 
 /** The header that carries the partition key (NATS has no message key). */
 export const PARTITION_KEY_HEADER = 'partition_key'

@@ -6,6 +6,8 @@ import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
 import type { MessageBus } from '../bus/bus.js'
 import type { OutboxDatabase } from '../database/database.js'
 import { listenForNotifications, type Unlisten } from '../database/notifications.js'
+import type { TSchema } from '@sinclair/typebox'
+import type { EventDefinition } from '../events/define-event.js'
 import { EventCatalog } from '../events/event-catalog.js'
 import { InvalidOptionsError } from '../errors.js'
 import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
@@ -16,7 +18,9 @@ export interface ProjectorOptions {
   db: OutboxDatabase
   bus: MessageBus
   table?: OutboxTable
-  /** Event definitions used to re-check rows before they are relayed. */
+  /** Event definitions used to re-check rows before they are relayed, and their topics. */
+  events?: ReadonlyArray<EventDefinition<string, TSchema>>
+  /** Internal: the plugin shares one catalog between the bus, the outbox and the projector. */
   catalog?: EventCatalog
   logger?: OutboxLogger
   /** Rows claimed per round; default 200. */
@@ -114,7 +118,7 @@ export class OutboxProjector {
     this.#db = options.db
     this.#bus = options.bus
     this.#table = options.table ?? defaultOutboxTable
-    this.#catalog = options.catalog ?? new EventCatalog()
+    this.#catalog = options.catalog ?? new EventCatalog(options.events)
     this.#logger = options.logger ?? silentLogger
     this.#batchSize = positiveInteger('batchSize', options.batchSize, 200)
     this.#publishConcurrency = positiveInteger('publishConcurrency', options.publishConcurrency, this.#batchSize)

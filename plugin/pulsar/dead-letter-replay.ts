@@ -1,7 +1,7 @@
 import type { OutboxLogger } from '../logger.js'
 import type { PulsarAdmin } from './admin.js'
 import type { PulsarConsumer, PulsarDriver, PulsarProducer, ReceivedMessage } from './driver.js'
-import { DEAD_LETTER_PROPERTY } from './message-properties.js'
+import { DEAD_LETTER_PROPERTY } from '../bus/message-properties.js'
 
 export interface DeadLetterReplaySource {
   readonly driver: PulsarDriver

@@ -1,6 +1,6 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { OutgoingMessage, ReceivedMessage } from './driver.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from './message-properties.js'
+import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../bus/message-properties.js'
 
 /** What a message without a content type is (ENVELOPE.md). */
 const JSON_CONTENT_TYPE = 'application/json'

@@ -5,7 +5,7 @@ import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { eventLogFields, type OutboxLogger } from '../logger.js'
 import type { PulsarConsumer, PulsarDriver, ReceivedMessage, SubscribeOptions } from './driver.js'
-import { PROPERTY } from './message-properties.js'
+import { PROPERTY } from '../bus/message-properties.js'
 
 export interface GroupConsumerOptions {
   readonly dispatcher: Dispatcher

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { withTimeout } from '../bus/time-limits.js'
 import type { OutboxLogger } from '../logger.js'
-import { backoffDelay } from '../pulsar/backoff.js'
+import { backoffDelay } from '../bus/backoff.js'
 import { clientFailure } from './client-errors.js'
 import { RedisConnectError } from './errors.js'
 import type { RedisBusSettings } from './redis-bus-options.js'

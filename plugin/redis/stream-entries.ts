@@ -1,6 +1,6 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { JSON_CONTENT_TYPE } from '../codec/json-codec.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../pulsar/message-properties.js'
+import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../bus/message-properties.js'
 
 /** The fields of a stream entry besides its properties: the encoded envelope and the partition key. */
 export const FIELD = { data: 'data', key: 'key' } as const

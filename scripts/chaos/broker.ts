@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pulsarAdmin, type PulsarAdmin } from '../../plugin/index.js'
+import { pulsarAdmin, type PulsarAdmin } from 'fastify-outbox/pulsar'
 import { PulsarInstance } from '../../test/support/pulsar-instance.js'
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import postgres from 'postgres'
-import { openPostgres } from '../../plugin/database/postgres-js.js'
+import { openPostgres } from 'fastify-outbox/postgres'
 import { migrateOrderService } from '../../service/migrations.js'
 import { seedStock } from '../../service/seed.js'
 import { POSITION_TRIGGER_SQL } from './positions.js'

@@ -1,4 +1,4 @@
-import { abortableDelay } from '../../plugin/abortable-delay.js'
+import { abortableDelay } from './abortable-delay.js'
 import type { ChaosTransport } from './transports.js'
 import { restartPostgresServer, type ChaosDatabase } from './database.js'
 import type { Random } from './random.js'

@@ -1,4 +1,4 @@
-import { defaultDeadLetterTopic, type PulsarAdmin } from '../../plugin/index.js'
+import { defaultDeadLetterTopic, type PulsarAdmin } from 'fastify-outbox/pulsar'
 import { LEDGER_SUBSCRIPTION } from './instance/ledger-consumer.js'
 
 /** The run's subscription on the dead-letter topics. */

@@ -1,4 +1,4 @@
-import { abortableDelay } from '../../plugin/abortable-delay.js'
+import { abortableDelay } from './abortable-delay.js'
 import { FaultProxy } from './fault-proxy.js'
 
 /** Where a network fault strikes: the services' links to the broker (both ports) or to PostgreSQL. */

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import type { PayloadOf } from '../../plugin/index.js'
+import type { PayloadOf } from 'fastify-outbox'
 import { OrderCancelled, OrderCreated, StockRejected, StockReleased, StockReserved } from '../events.js'
 import { stock, stockReservations } from '../schema.js'
 

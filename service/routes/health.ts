@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import type { MessageBus, SelectedDriver } from '../../plugin/index.js'
+import type { MessageBus } from 'fastify-outbox'
+import type { SelectedDriver } from 'fastify-outbox/pulsar'
 import '../readiness.js'
 
 /**

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { newEventId } from '../../plugin/index.js'
 import { OrderCancelled, OrderCreated, OrderItemSchema } from '../events.js'
 import { ORDER_STATUSES, orders } from '../schema.js'
 
@@ -33,7 +33,7 @@ export async function orderRoutes (app: FastifyInstance): Promise<void> {
     }
   }, async (request, reply) => {
     const { customerId, items } = request.body
-    const id = newEventId()
+    const id = randomUUID()
     const total = items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0)
     // The order row and its OrderCreated event commit together, or neither does.
     await request.outbox.transaction(async (tx) => {

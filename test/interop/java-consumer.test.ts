@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import { createEnvelope, JsonCodec, outbox, type MessageEnvelope, type OutboxDatabase } from '../../plugin/index.js'
+import { createEnvelope, JsonCodec, outbox, type MessageEnvelope, type OutboxDatabase } from '../support/library.js'
 import { AvroCodec } from '../../plugin/codec/avro/index.js'
 import { queryRows } from '../../plugin/database/database.js'
 import { SERVICE_NAME } from '../../service/app.js'

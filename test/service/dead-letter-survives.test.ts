@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import t from 'tap'
-import { createEnvelope, PulsarBus, pulsarAdmin, type PulsarBusOptions } from '../../plugin/index.js'
+import { createEnvelope, PulsarBus, pulsarAdmin, type PulsarBusOptions } from '../support/library.js'
 import { composeBrokerSettings } from '../support/compose-file.js'
 import { AccountCredited } from '../support/events.js'
 import { testPulsarInstance, type PulsarInstance } from '../support/pulsar-instance.js'

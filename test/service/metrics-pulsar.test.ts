@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { PulsarBus } from '../../plugin/index.js'
+import { PulsarBus } from '../support/library.js'
 import { SERVICE_NAME } from '../../service/app.js'
 import { freshDatabase } from '../support/databases.js'
 import { apple, placeOrder, startOrderService, waitForSettled } from '../support/order-service.js'
@@ -26,7 +26,7 @@ async function scrape (app: FastifyInstance): Promise<Sample[]> {
 
 t.test('metrics follow the orders, and the backlog rises during a broker outage and falls after it', async (t) => {
   const broker = await testPulsarInstance(t, { name: 'metrics' })
-  const database = await freshDatabase(t, 'postgres')
+  const database = await freshDatabase(t, 'postgres', { orderService: true })
   const bus = new PulsarBus({
     serviceUrl: broker.serviceUrl,
     webServiceUrl: broker.webUrl,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { pulsarAdmin, PulsarBus } from '../../plugin/index.js'
+import { pulsarAdmin, PulsarBus } from '../support/library.js'
 import { SERVICE_NAME } from '../../service/app.js'
 import { freshDatabase } from '../support/databases.js'
 import { apple, eventsOfOrder, placeOrder, startOrderService, waitForSettled } from '../support/order-service.js'

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { queryRows } from '../../plugin/database/database.js'
-import { MemoryBus } from '../../plugin/index.js'
+import { MemoryBus } from '../support/library.js'
 import { SERVICE_NAME } from '../../service/app.js'
 import { DATABASE_KINDS, freshDatabase } from '../support/databases.js'
 import { apple, eventsOfOrder, orderStatus, placeOrder, startOrderService, waitForSettled } from '../support/order-service.js'

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm'
 import type { DatabaseHandle } from '../../plugin/database/handle.js'
 import { openEmbedded } from '../../plugin/database/pglite.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
-import { outboxMigrations } from '../../plugin/index.js'
+import { outboxMigrations } from './library.js'
 import { migrateOrderService } from '../../service/migrations.js'
 
 /** The server tests create their databases on; override with TEST_DATABASE_URL. */

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { defineEvent } from '../../plugin/index.js'
+import { defineEvent } from './library.js'
 
 /** Events the library tests emit: one keyed by account, one without a key. */
 export const AccountCredited = defineEvent('ledger.AccountCredited', Type.Object({

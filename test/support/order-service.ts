@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import { outbox as outboxTable, type MessageBus } from '../../plugin/index.js'
+import { outbox as outboxTable, type MessageBus } from './library.js'
 import { queryRows, type OutboxDatabase } from '../../plugin/database/database.js'
 import { buildOrderService } from '../../service/app.js'
 import { seedStock } from '../../service/seed.js'

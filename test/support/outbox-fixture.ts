@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Test } from 'tap'
-import { EventCatalog, Outbox, OutboxProjector, outbox as outboxTable, type ProjectorOptions } from '../../plugin/index.js'
+import { EventCatalog, Outbox, OutboxProjector, outbox as outboxTable, type ProjectorOptions } from './library.js'
 import { queryRows } from '../../plugin/database/database.js'
 import { freshDatabase, type DatabaseKind, type TestDatabase } from './databases.js'
 import { AccountCredited, PingSent } from './events.js'

@@ -1,4 +1,4 @@
-import type { ResolvedPulsarConfig } from '../../plugin/index.js'
+import type { ResolvedPulsarConfig } from './library.js'
 import type { DriverName, DriverOptions, PulsarDriver } from '../../plugin/pulsar/driver.js'
 import { NativeDriver } from '../../plugin/pulsar/native/native-driver.js'
 import { WebSocketDriver } from '../../plugin/pulsar/websocket/ws-driver.js'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
-import { pulsarAdmin, pulsarConfigFromEnv, type ResolvedPulsarConfig } from '../../plugin/index.js'
+import { pulsarAdmin, pulsarConfigFromEnv, type ResolvedPulsarConfig } from './library.js'
 
 /** The shared test broker, read as an application reads it; defaults to scripts/pulsar/start.sh's. */
 export function testBrokerConfig (namespace?: string): ResolvedPulsarConfig {

@@ -1,5 +1,5 @@
-import type { MessageBus, MessageEnvelope, PublishOptions } from '../../plugin/index.js'
-import { BusNotStartedError, PulsarConnectError } from '../../plugin/index.js'
+import type { MessageBus, MessageEnvelope, PublishOptions } from './library.js'
+import { BusNotStartedError, PulsarConnectError } from './library.js'
 
 export interface Published {
   envelope: MessageEnvelope

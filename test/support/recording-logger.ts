@@ -1,4 +1,4 @@
-import type { OutboxLogger } from '../../plugin/index.js'
+import type { OutboxLogger } from './library.js'
 
 /** A logger that keeps what it is told, for assertions on warnings and the driver choice. */
 export function recordingLogger (): OutboxLogger & { lines: Array<{ level: string, msg: string, obj: unknown }> } {

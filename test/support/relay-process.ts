@@ -8,7 +8,7 @@
  * and RELAY_PRODUCER_NAME for a stable producer name. The Pulsar driver is the one under test.
  */
 import { writeSync } from 'node:fs'
-import { EventCatalog, OutboxProjector, PulsarBus, type MessageEnvelope, type PublishOptions } from '../../plugin/index.js'
+import { EventCatalog, OutboxProjector, PulsarBus, type MessageEnvelope, type PublishOptions } from './library.js'
 import { openPostgres } from '../../plugin/database/postgres-js.js'
 import { AccountCredited } from './events.js'
 import { driverUnderTest } from './pulsar-driver.js'

@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { JsonCodec, type MessageEnvelope, type ResolvedPulsarConfig } from '../../plugin/index.js'
+import { JsonCodec, type MessageEnvelope, type ResolvedPulsarConfig } from './library.js'
 import { WebSocketDriver } from '../../plugin/pulsar/websocket/ws-driver.js'
 import { Mailbox } from './mailbox.js'
 import { recordingLogger } from './recording-logger.js'

@@ -1,5 +1,5 @@
 import type { Consumer, Message } from 'pulsar-client'
-import { backoffDelay } from '../backoff.js'
+import { backoffDelay } from '../../bus/backoff.js'
 import type { PulsarConsumer, ReceivedMessage } from '../driver.js'
 import type { OutboxLogger } from '../../logger.js'
 

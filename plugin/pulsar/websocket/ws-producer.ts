@@ -1,5 +1,5 @@
 import type WebSocket from 'ws'
-import { backoffDelay, type BackoffOptions } from '../backoff.js'
+import { backoffDelay, type BackoffOptions } from '../../bus/backoff.js'
 import { sendFailure } from '../broker-errors.js'
 import type { OutgoingMessage, PulsarProducer } from '../driver.js'
 import { redactUrl } from '../service-url.js'

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs'
-import type { Delivery, EventSelector, MessageBus, MessageEnvelope, MessageHandler, PublishOptions, SubscribeOptions } from '../../../plugin/index.js'
+import type { Delivery, EventSelector, MessageBus, MessageEnvelope, MessageHandler, PublishOptions, SubscribeOptions } from 'fastify-outbox'
 import type { ReceiptLog } from './receipts.js'
 
 /**

@@ -1,5 +1,5 @@
 import { openSync, writeSync } from 'node:fs'
-import type { Delivery, MessageEnvelope } from '../../../plugin/index.js'
+import type { Delivery, MessageEnvelope } from 'fastify-outbox'
 import { POSITION_HEADER } from '../positions.js'
 
 /** One delivery as a consumer received it: a line of a receipts file. */

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
-import { createEnvelope, defineEvent, MemoryBus } from '../../../plugin/index.js'
+import { createEnvelope, defineEvent, MemoryBus } from '../../support/library.js'
 import { isDatabaseOutage } from '../../../plugin/database/database-errors.js'
 import { deferred } from '../../support/wait.js'
 

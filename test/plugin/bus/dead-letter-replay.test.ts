@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t, { type Test } from 'tap'
-import { createEnvelope, defineEvent, MemoryBus, type MessageEnvelope } from '../../../plugin/index.js'
+import { createEnvelope, defineEvent, MemoryBus, type MessageEnvelope } from '../../support/library.js'
 import { waitFor } from '../../support/wait.js'
 
 const ThingHappened = defineEvent('test.ThingHappened', Type.Object({ n: Type.Integer() }))

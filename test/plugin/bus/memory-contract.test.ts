@@ -1,4 +1,4 @@
-import { MemoryBus, type MessageBus } from '../../../plugin/index.js'
+import { MemoryBus, type MessageBus } from '../../support/library.js'
 import { waitFor } from '../../support/wait.js'
 import { busContract } from './contract/bus-contract.js'
 

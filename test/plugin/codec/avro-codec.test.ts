@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import avro from 'avsc'
 import t from 'tap'
-import { createEnvelope, defineEvent, JsonCodec, MemoryBus, type MessageEnvelope } from '../../../plugin/index.js'
+import { createEnvelope, defineEvent, JsonCodec, MemoryBus, type MessageEnvelope } from '../../support/library.js'
 import { AvroCodec, avroFingerprint, payloadSchemaOf } from '../../../plugin/codec/avro/index.js'
 import { waitFor } from '../../support/wait.js'
 

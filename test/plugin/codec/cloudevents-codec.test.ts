@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createEnvelope, MemoryBus, type MessageEnvelope } from '../../../plugin/index.js'
+import { createEnvelope, MemoryBus, type MessageEnvelope } from '../../support/library.js'
 import { CloudEventsCodec } from '../../../plugin/codec/cloudevents/index.js'
 import { waitFor } from '../../support/wait.js'
 

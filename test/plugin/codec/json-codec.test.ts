@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createEnvelope, JsonCodec } from '../../../plugin/index.js'
+import { createEnvelope, JsonCodec } from '../../support/library.js'
 
 const envelope = createEnvelope({
   eventType: 'order.OrderCreated',

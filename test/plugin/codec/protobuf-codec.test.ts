@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
-import { createEnvelope, defineEvent } from '../../../plugin/index.js'
+import { createEnvelope, defineEvent } from '../../support/library.js'
 import { ProtobufCodec } from '../../../plugin/codec/protobuf/index.js'
 import { FieldType, messageTypes } from '../../support/protobuf-types.js'
 

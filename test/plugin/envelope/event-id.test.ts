@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createEnvelope, newEventId } from '../../../plugin/index.js'
+import { createEnvelope, newEventId } from '../../support/library.js'
 
 t.test('event ids are RFC 9562 UUIDv7', async (t) => {
   const id = newEventId()

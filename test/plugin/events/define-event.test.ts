@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
-import { createEnvelope, defineEvent, EventCatalog } from '../../../plugin/index.js'
+import { createEnvelope, defineEvent, EventCatalog } from '../../support/library.js'
 
 const OrderCreated = defineEvent('order.OrderCreated', Type.Object({
   orderId: Type.String({ format: 'uuid' }),

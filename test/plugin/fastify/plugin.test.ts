@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
 import t from 'tap'
-import { MemoryBus, outboxPlugin, outbox as outboxTable, RequestOutbox, type FastifyOutboxOptions } from '../../../plugin/index.js'
+import { MemoryBus, outboxPlugin, outbox as outboxTable, RequestOutbox, type FastifyOutboxOptions } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { PingSent } from '../../support/events.js'

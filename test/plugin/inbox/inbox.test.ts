@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import { createEnvelope, Inbox, MemoryBus, Outbox, outbox as outboxTable } from '../../../plugin/index.js'
+import { createEnvelope, Inbox, MemoryBus, Outbox, outbox as outboxTable } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'

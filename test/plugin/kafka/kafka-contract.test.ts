@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
 import { KafkaBus, type KafkaBusOptions } from '../../../plugin/kafka/index.js'
-import type { MessageBus } from '../../../plugin/index.js'
+import type { MessageBus } from '../../support/library.js'
 import { testKafkaInstance } from '../../support/kafka-instance.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { busContract, type ContractBusOptions } from '../bus/contract/bus-contract.js'

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { createEnvelope, Inbox, MemoryBus, Outbox, OutboxProjector } from '../../../plugin/index.js'
+import { createEnvelope, Inbox, MemoryBus, Outbox, OutboxProjector } from '../../support/library.js'
 import { freshDatabase } from '../../support/databases.js'
 import { AccountCredited } from '../../support/events.js'
 import { RecordingBus } from '../../support/recording-bus.js'

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { createEnvelope, MemoryBus, outboxPlugin } from '../../../plugin/index.js'
+import { createEnvelope, MemoryBus, outboxPlugin } from '../../support/library.js'
 import { freshDatabase } from '../../support/databases.js'
 import { AccountCredited } from '../../support/events.js'
 import { parsePrometheusText, sumOf } from '../../support/prometheus-text.js'

@@ -1,6 +1,6 @@
 import { jetstream } from '@nats-io/jetstream'
 import type { Test } from 'tap'
-import type { MessageBus } from '../../../plugin/index.js'
+import type { MessageBus } from '../../support/library.js'
 import { NatsBus, type NatsBusOptions } from '../../../plugin/nats/index.js'
 import { testNatsInstance } from '../../support/nats-instance.js'
 import { recordingLogger } from '../../support/recording-logger.js'

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { outbox as outboxTable } from '../../../plugin/index.js'
+import { outbox as outboxTable } from '../../support/library.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { PingSent } from '../../support/events.js'
 import { outboxFixture } from '../../support/outbox-fixture.js'

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { outboxMigrations } from '../../../plugin/index.js'
+import { outboxMigrations } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { assertMigrationsMatchSchema, generateMigrations, statementsIn, temporaryFolder } from '../../support/drizzle-kit.js'

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
-import { defineEvent, EventCatalog, Outbox, outbox as outboxTable } from '../../../plugin/index.js'
+import { defineEvent, EventCatalog, Outbox, outbox as outboxTable } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { outbox as outboxTable } from '../../../plugin/index.js'
+import { outbox as outboxTable } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
-import { AccountCredited, PingSent } from '../../support/events.js'
+import { PingSent } from '../../support/events.js'
 import { outboxFixture, publishedSeqByAccount } from '../../support/outbox-fixture.js'
 import { waitFor } from '../../support/wait.js'
 

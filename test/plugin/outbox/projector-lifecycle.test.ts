@@ -1,5 +1,5 @@
 import t from 'tap'
-import { OutboxProjector, outbox as outboxTable, type OutboxLogger } from '../../../plugin/index.js'
+import { OutboxProjector, outbox as outboxTable, type OutboxLogger } from '../../support/library.js'
 import { claimBatch } from '../../../plugin/outbox/statements/claim-batch.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { PingSent } from '../../support/events.js'

@@ -1,12 +1,12 @@
 import t from 'tap'
-import { Outbox } from '../../../plugin/index.js'
+import { Outbox } from '../../support/library.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'
 import { outboxFixture, publishedSeqByAccount } from '../../support/outbox-fixture.js'
 import { deferred, waitFor } from '../../support/wait.js'
 import { sql } from 'drizzle-orm'
 import { queryRows } from '../../../plugin/database/database.js'
-import { outbox as outboxTable } from '../../../plugin/index.js'
+import { outbox as outboxTable } from '../../support/library.js'
 
 for (const kind of DATABASE_KINDS) {
   t.test(`on ${kind}`, async (t) => {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { Inbox, MemoryBus, outbox as outboxTable, RetentionSweeper, type Outbox } from '../../../plugin/index.js'
+import { Inbox, MemoryBus, outbox as outboxTable, RetentionSweeper, type Outbox } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS } from '../../support/databases.js'
 import { PingSent } from '../../support/events.js'

@@ -1,6 +1,6 @@
 import { getTableConfig } from 'drizzle-orm/pg-core'
 import t from 'tap'
-import { createOutboxTables } from '../../../plugin/index.js'
+import { createOutboxTables } from '../../support/library.js'
 
 t.test('tables take the names you choose, in the schema you choose', async (t) => {
   const { outbox, inbox } = createOutboxTables({ schema: 'messaging', outbox: 'events_out', inbox: 'events_in' })

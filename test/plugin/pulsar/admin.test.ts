@@ -1,6 +1,6 @@
 import t from 'tap'
-import { pulsarAdmin, resolvePulsarConfig, topicFor } from '../../../plugin/index.js'
-import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
+import { pulsarAdmin, resolvePulsarConfig, topicFor } from '../../support/library.js'
+import { admin, brokerConfig, brokerSkipReason, uniqueName } from './broker.js'
 import { waitFor } from '../../support/wait.js'
 import { testDriver } from '../../support/pulsar-driver.js'
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { createEnvelope } from '../../../plugin/index.js'
+import { createEnvelope } from '../../support/library.js'
 import { waitFor } from '../../support/wait.js'
 import { admin, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
-import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
+import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
 
 /**

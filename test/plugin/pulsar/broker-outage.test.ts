@@ -3,7 +3,7 @@ import t from 'tap'
 import {
   createEnvelope, EventCatalog, isTransportOutage, Outbox, OutboxProjector, outbox as outboxTable, PulsarBus,
   type MessageBus, type MessageEnvelope, type PublishOptions, type PulsarBusOptions
-} from '../../../plugin/index.js'
+} from '../../support/library.js'
 import { queryRows, type OutboxDatabase } from '../../../plugin/database/database.js'
 import { freshDatabase } from '../../support/databases.js'
 import { AccountCredited } from '../../support/events.js'

@@ -1,4 +1,4 @@
-import { pulsarAdmin, pulsarConfigFromEnv, type ResolvedPulsarConfig } from '../../../plugin/index.js'
+import { pulsarAdmin, pulsarConfigFromEnv, type ResolvedPulsarConfig } from '../../support/library.js'
 
 /**
  * The real broker the Pulsar tests run against, read like an application reads it

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { isTransportOutage, PulsarBus, type MessageEnvelope } from '../../../plugin/index.js'
+import { isTransportOutage, PulsarBus, type MessageEnvelope } from '../../support/library.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'

@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { createEnvelope, PulsarBus, type MessageEnvelope, type PulsarBusOptions } from '../../../plugin/index.js'
+import { createEnvelope, PulsarBus, type MessageEnvelope, type PulsarBusOptions } from '../../support/library.js'
 import type { ReceivedMessage } from '../../../plugin/pulsar/driver.js'
 import { brokerConfig, recordingLogger, uniqueName } from './broker.js'
 import { Mailbox } from '../../support/mailbox.js'

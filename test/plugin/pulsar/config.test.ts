@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { describePulsarConfig, pulsarConfigFromEnv, resolvePulsarConfig, topicFor, type PulsarConfig } from '../../../plugin/index.js'
+import { describePulsarConfig, pulsarConfigFromEnv, resolvePulsarConfig, topicFor, type PulsarConfig } from '../../support/library.js'
 
 const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2VjcmV0LXNpZ25hdHVyZQ'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { JsonCodec } from '../../../plugin/index.js'
+import { JsonCodec } from '../../support/library.js'
 import { waitFor } from '../../support/wait.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
-import { defineEvent, JsonCodec, type Delivery } from '../../../plugin/index.js'
+import { defineEvent, JsonCodec, type Delivery } from '../../support/library.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, handlingBusWithDeadLetterReader, publishRaw, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
-import { EventCatalog, Outbox, OutboxProjector, outbox as outboxTable, pulsarAdmin, PulsarBus } from '../../../plugin/index.js'
+import { EventCatalog, Outbox, OutboxProjector, outbox as outboxTable, pulsarAdmin, PulsarBus } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { freshDatabase, type TestDatabase } from '../../support/databases.js'

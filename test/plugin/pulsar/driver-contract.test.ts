@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { resolvePulsarConfig, type ResolvedPulsarConfig } from '../../../plugin/index.js'
+import { resolvePulsarConfig, type ResolvedPulsarConfig } from '../../support/library.js'
 import type { DriverOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ReceivedMessage, SubscribeOptions } from '../../../plugin/pulsar/driver.js'
 import { topicFor } from '../../../plugin/pulsar/config.js'
 import { admin, brokerConfig, brokerSkipReason, uniqueName } from './broker.js'

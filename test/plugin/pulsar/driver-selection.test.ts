@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
-import type { SelectedDriver } from '../../../plugin/index.js'
+import type { SelectedDriver } from '../../support/library.js'
 import { brokerSkipReason } from './broker.js'
 
 /**

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Type } from '@sinclair/typebox'
-import { defineEvent, PulsarBus, type Delivery, type MessageEnvelope } from '../../../plugin/index.js'
+import { defineEvent, PulsarBus, type Delivery, type MessageEnvelope } from '../../support/library.js'
 import { admin, brokerConfig, brokerSkipReason, recordingLogger, uniqueName } from './broker.js'
 import { envelopeOf, rawReader, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'

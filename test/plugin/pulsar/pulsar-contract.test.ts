@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { PulsarBus, type MessageBus, type PulsarBusOptions } from '../../../plugin/index.js'
+import { PulsarBus, type MessageBus, type PulsarBusOptions } from '../../support/library.js'
 import { testPulsarInstance } from '../../support/pulsar-instance.js'
 import { busContract, type ContractBusOptions } from '../bus/contract/bus-contract.js'
 import { brokerConfig, brokerSkipReason, recordingLogger } from './broker.js'

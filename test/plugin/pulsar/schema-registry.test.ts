@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
-import { defineEvent, EventCatalog, JsonCodec, PulsarBus, pulsarAdmin, type EventDefinition } from '../../../plugin/index.js'
+import { defineEvent, EventCatalog, JsonCodec, PulsarBus, pulsarAdmin, type EventDefinition } from '../../support/library.js'
 import { AvroCodec } from '../../../plugin/codec/avro/index.js'
 import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace.js'
 import { brokerSkipReason } from './broker.js'

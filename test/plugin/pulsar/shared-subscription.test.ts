@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { Delivery, MessageEnvelope } from '../../../plugin/index.js'
+import type { Delivery, MessageEnvelope } from '../../support/library.js'
 import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'

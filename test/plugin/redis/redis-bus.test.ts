@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { createEnvelope, isTransportOutage } from '../../../plugin/index.js'
+import { createEnvelope, isTransportOutage } from '../../support/library.js'
 import { RedisBus, redisConfigFromEnv, type RedisBusOptions } from '../../../plugin/redis/index.js'
 import { Mailbox } from '../../support/mailbox.js'
 import { recordingLogger } from '../../support/recording-logger.js'

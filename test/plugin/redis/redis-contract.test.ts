@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import type { MessageBus } from '../../../plugin/index.js'
+import type { MessageBus } from '../../support/library.js'
 import { RedisBus, type RedisBusOptions } from '../../../plugin/redis/index.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { testRedisInstance } from '../../support/redis-instance.js'

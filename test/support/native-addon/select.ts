@@ -1,6 +1,6 @@
 // Starts a PulsarBus with the driver named in argv[2] on the test broker and prints, as one JSON
 // line, which driver it runs and why, or the error start() failed with.
-import { PulsarBus, type DriverChoice } from '../../../plugin/index.js'
+import { PulsarBus, type DriverChoice } from '../library.js'
 import { brokerConfig } from '../../plugin/pulsar/broker.js'
 import { recordingLogger } from '../recording-logger.js'
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { Test } from 'tap'
-import { createEnvelope, defineEvent, type Delivery, type MessageBus, type MessageEnvelope } from '../../../../plugin/index.js'
+import { createEnvelope, defineEvent, type Delivery, type MessageBus, type MessageEnvelope } from '../../../support/library.js'
 import { Mailbox } from '../../../support/mailbox.js'
 import { uniqueName } from '../../../support/unique-name.js'
 import type { BusHarness, ContractBusOptions } from './harness.js'

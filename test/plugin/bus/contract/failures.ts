@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import { isTransportOutage, type MessageBus, type MessageEnvelope } from '../../../../plugin/index.js'
+import { isTransportOutage, type MessageBus, type MessageEnvelope } from '../../../support/library.js'
 import { Mailbox } from '../../../support/mailbox.js'
 import { uniqueName } from '../../../support/unique-name.js'
 import { deferred } from '../../../support/wait.js'

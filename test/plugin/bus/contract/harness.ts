@@ -1,5 +1,5 @@
 import type { Test } from 'tap'
-import type { MessageBus } from '../../../../plugin/index.js'
+import type { MessageBus } from '../../../support/library.js'
 
 /**
  * What the bus contract needs from one transport: how to make its buses, how to reach around

@@ -1,0 +1,106 @@
+// @ts-check
+/**
+ * Lint: typescript-eslint's recommended rules, and the layers of the library checked as import
+ * rules (what may import what), so a wrong import fails CI rather than waiting for review:
+ * - the core (plugin/ outside the transports and the admin CLI) never imports a transport or a
+ *   broker driver; the CLI, like an application, may use the adapters but no driver;
+ * - only a transport adapter imports its broker's driver, and no adapter imports another;
+ * - nothing in plugin/ imports the demo, the tools or the tests;
+ * - the demo (service/) and the examples import the package by its entry points only
+ *   (fastify-outbox, fastify-outbox/pulsar, ...), and so do scripts/ and bench/.
+ */
+import { readFileSync } from 'node:fs'
+import tseslint from 'typescript-eslint'
+
+/** Transport adapters: their folder under plugin/ and the broker drivers only they may load. */
+const TRANSPORTS = {
+  pulsar: ['ws', 'pulsar-client'],
+  kafka: ['@platformatic/kafka', 'kafkajs'],
+  redis: ['ioredis', 'redis', '@redis/client'],
+  nats: ['nats', '@nats-io/transport-node', '@nats-io/jetstream']
+}
+const ALL_DRIVERS = Object.values(TRANSPORTS).flat()
+const transportNames = Object.keys(TRANSPORTS)
+
+const escape = (text) => text.replace(/[/.]/g, '\\$&')
+const driverRule = (drivers, where) => drivers.map((name) => ({
+  regex: `^${escape(name)}(/.*)?$`,
+  message: `${where} must not load the broker driver ${name}: only its transport adapter (plugin/<transport>/) does.`
+}))
+const transportRule = (transports, where) => ({
+  regex: `(^|/)(${transports.join('|')})(/|$)`,
+  message: `${where} must not import a transport adapter: depend on the bus port (plugin/bus/bus.ts) instead.`
+})
+const demoRule = {
+  regex: '(^|/)(service|bench|scripts|test|examples)(/|$)',
+  message: 'The library (plugin/) must not import the demo, the tools or the tests.'
+}
+const entryPointsOnly = (where) => ({
+  regex: '^(\\.\\./)+plugin(/|$)',
+  message: `${where} imports the library by its entry points only (fastify-outbox, fastify-outbox/pulsar, fastify-outbox/postgres, ...), as a user would: export what it needs from an entry point, or do without it.`
+})
+/** The package's entry points, as package.json "exports" lists them. */
+const entryPoints = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).exports)
+  .filter((subpath) => subpath.startsWith('./') && subpath !== './package.json').map((subpath) => subpath.slice(2))
+const deepPackageImport = {
+  regex: `^fastify-outbox/(?!(${entryPoints.join('|')})$)`,
+  message: 'Not an entry point of fastify-outbox: the entry points are listed in package.json "exports".'
+}
+/** Dynamic import() of a driver escapes no-restricted-imports: checked by syntax instead. */
+const dynamicDriverImport = (drivers, where) => ({
+  selector: `ImportExpression[source.value=/^(${drivers.map(escape).join('|')})(\\/.*)?$/]`,
+  message: `${where} must not load a broker driver: only its transport adapter does.`
+})
+
+const restrict = (patterns, syntax = []) => ({
+  'no-restricted-imports': ['error', { patterns }],
+  'no-restricted-syntax': syntax.length === 0 ? 'off' : ['error', ...syntax]
+})
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'vendor/**', '.cache/**', '.tap/**', 'plugin/codec/protobuf/gen/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    rules: {
+      // Deliberate: Drizzle's database generics and handlers of any payload are typed `any` at the seams.
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
+    }
+  },
+  {
+    files: ['plugin/**/*.ts'],
+    rules: restrict(
+      [transportRule(transportNames, 'The core'), ...driverRule(ALL_DRIVERS, 'The core'), demoRule],
+      [dynamicDriverImport(ALL_DRIVERS, 'The core')])
+  },
+  {
+    // The admin CLI (the package's bin) composes the core with a transport, as an application
+    // does: it may import the adapters, never a driver or the demo.
+    files: ['plugin/cli/**/*.ts'],
+    rules: restrict([...driverRule(ALL_DRIVERS, 'The admin CLI'), demoRule], [dynamicDriverImport(ALL_DRIVERS, 'The admin CLI')])
+  },
+  ...Object.entries(TRANSPORTS).map(([transport, drivers]) => {
+    const others = transportNames.filter((name) => name !== transport)
+    const foreignDrivers = ALL_DRIVERS.filter((name) => !drivers.includes(name))
+    const where = `The ${transport} adapter`
+    return {
+      files: [`plugin/${transport}/**/*.ts`],
+      rules: restrict(
+        [transportRule(others, where), ...driverRule(foreignDrivers, where), demoRule],
+        [dynamicDriverImport(foreignDrivers, where)])
+    }
+  }),
+  {
+    files: ['service/**/*.ts', 'examples/**/*.ts'],
+    rules: restrict(
+      [entryPointsOnly('The demo'), deepPackageImport, ...driverRule(ALL_DRIVERS, 'The demo')],
+      [dynamicDriverImport(ALL_DRIVERS, 'The demo')])
+  },
+  {
+    // The tools talk to brokers directly (bench/kafka-clients.ts compares two clients), so only
+    // the entry-point rule applies to them.
+    files: ['scripts/**/*.ts', 'bench/**/*.ts', '*.ts'],
+    rules: restrict([entryPointsOnly('A tool'), deepPackageImport])
+  }
+)
