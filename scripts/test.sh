@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: the whole suite against the real PostgreSQL and real Pulsar and Kafka brokers.
-# Starts a broker when none answers (and stops it afterwards); leaves a running one alone.
+# The test command: the whole suite against the real PostgreSQL, Pulsar and Kafka brokers, Redis
+# and NATS JetStream. Starts a broker when none answers (and stops it afterwards); leaves a running
+# one alone. Redis and NATS are the machine's own servers: started with its commands when down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,10 @@ stop_broker () {
   if [ "$started_kafka" = 1 ]; then bash scripts/kafka/stop.sh || true; fi
 }
 trap stop_broker EXIT
+
+# shellcheck source=lib/local-servers.sh
+source scripts/lib/local-servers.sh
+ensure_redis_and_nats
 
 # The native Pulsar driver: the pulsar-client addon, built from vendor/ into .cache/ (seconds when
 # cached). Its broker tests fail, not skip, when it does not load.

@@ -6,17 +6,19 @@ import { freshDatabase } from '../support/databases.js'
 import { apple, placeOrder, startOrderService, waitForSettled } from '../support/order-service.js'
 import { uniqueName } from '../support/unique-name.js'
 import { kafkaBrokers, kafkaSkipReason } from '../plugin/kafka/broker.js'
-import { natsSkipReason, natsUrl } from '../plugin/nats/server.js'
-import { redisSkipReason, redisUrl } from '../plugin/redis/server.js'
+import { natsSkipReason, natsTestPrefix, natsUrl } from '../plugin/nats/server.js'
+import { redisSkipReason, redisTestPrefix, redisUrl } from '../plugin/redis/server.js'
 
 /**
  * The demo's order loop on each transport it can pick from its environment (BUS and the
  * transport's variables, as `npm start` reads them), each run under names of its own (a key,
- * subject or topic prefix).
+ * subject or topic prefix), the Redis keys and NATS streams removed when the file ends.
  */
+const redisSkip = await redisSkipReason()
+const natsSkip = await natsSkipReason()
 const transports = [
-  { bus: 'redis', skip: await redisSkipReason(), env: () => ({ BUS: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${uniqueName('demo')}:` }) },
-  { bus: 'nats', skip: await natsSkipReason(), env: () => ({ BUS: 'nats', NATS_URL: natsUrl, NATS_PREFIX: uniqueName('demo').replace(/[^A-Za-z0-9_-]/g, '_') }) },
+  { bus: 'redis', skip: redisSkip, env: () => ({ BUS: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisSkip === false ? redisTestPrefix(t) : '' }) },
+  { bus: 'nats', skip: natsSkip, env: () => ({ BUS: 'nats', NATS_URL: natsUrl, NATS_PREFIX: natsSkip === false ? natsTestPrefix(t) : '' }) },
   { bus: 'kafka', skip: await kafkaSkipReason(), env: () => ({ BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers, KAFKA_TOPIC_PREFIX: `${uniqueName('demo')}.` }) }
 ] as const
 

@@ -4,12 +4,13 @@ import { NatsBus, natsConfigFromEnv, type NatsBusOptions } from '../../../plugin
 import { Mailbox } from '../../support/mailbox.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { uniqueName } from '../../support/unique-name.js'
-import { natsSkipReason, natsUrl, plainNats, readNatsStream } from './server.js'
+import { natsSkipReason, natsTestPrefix, natsUrl, plainNats, readNatsStream } from './server.js'
 
 const skip = await natsSkipReason()
+const prefix = skip === false ? natsTestPrefix(t) : 'unused'
 
 function natsBus (t: Test, options: Partial<NatsBusOptions> = {}): NatsBus {
-  const bus = new NatsBus({ servers: natsUrl, source: uniqueName('svc'), retryDelayMs: 50, ackWaitMs: 3000, logger: recordingLogger(), ...options })
+  const bus = new NatsBus({ servers: natsUrl, source: uniqueName('svc'), prefix, retryDelayMs: 50, ackWaitMs: 3000, logger: recordingLogger(), ...options })
   t.teardown(async () => await bus.stop())
   return bus
 }
@@ -45,7 +46,7 @@ t.test('what is on the server: the encoded envelope as data, its ids and the par
   const sent = createEnvelope({ eventType: type, payload: { n: 1 }, source: 'wire-test', partitionKey: 'order-7', correlationId: 'corr-7', causationId: 'cause-7', headers: { traceparent: '00-abc-def-01' } })
   await bus.publish(sent)
   const layout = bus.layoutOf(type)
-  t.match(layout.stream, /^outbox_c?.*_ThingHappened$/, 'the stream is named after the topic, "." made "_"')
+  t.match(layout.stream, new RegExp(`^${prefix}_w.*_ThingHappened$`), 'the stream is named after the topic, "." made "_"')
   const [message] = await (await readNatsStream(t, await plainNats(t), layout.stream)).take(1, 'the message')
   t.equal(message!.subject, layout.subjectFor('order-7'))
   t.equal((JSON.parse(message!.data.toString()) as { event_id: string }).event_id, sent.eventId)

@@ -1,20 +1,23 @@
 import { jetstream } from '@nats-io/jetstream'
-import type { Test } from 'tap'
+import t, { type Test } from 'tap'
 import type { MessageBus } from '../../support/library.js'
 import { NatsBus, type NatsBusOptions } from '../../../plugin/nats/index.js'
 import { testNatsInstance } from '../../support/nats-instance.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { busContract, type ContractBusOptions } from '../bus/contract/bus-contract.js'
-import { natsSkipReason, natsUrl, plainNats, readNatsStream } from './server.js'
+import { natsSkipReason, natsTestPrefix, natsUrl, plainNats, readNatsStream } from './server.js'
 
 /**
  * The NATS JetStream bus under the bus contract, on the machine's server; its outage case on a
  * nats-server of its own. Dead letters are read from the `{prefix}_{topic}_DLQ` stream.
  */
+const skip = await natsSkipReason()
+const prefix = skip === false ? natsTestPrefix(t) : 'unused'
+
 busContract({
   name: 'nats',
-  skip: await natsSkipReason(),
-  newBus: (_t, options) => natsBus(options, natsUrl),
+  skip,
+  newBus: (_t, options) => natsBus(options, natsUrl, { prefix }),
   publishRaw: async (t, bus, topic, bytes, key) => {
     await jetstream(await plainNats(t, nats(bus).settings.servers[0])).publish(nats(bus).layoutOf(topic).subjectFor(key), bytes)
   },

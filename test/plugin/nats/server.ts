@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { Test } from 'tap'
@@ -55,4 +56,19 @@ function raw (msg: JsMsg): RawMessage {
   const headers: Record<string, string> = {}
   for (const [name, values] of msg.headers ?? []) headers[name] = values[0] ?? ''
   return { subject: msg.subject, data: Buffer.from(msg.data), headers }
+}
+
+/** A subject and stream prefix of the test file's own (`t` the file's root test); its streams are deleted when the file ends. */
+export function natsTestPrefix (t: Test, url = natsUrl): string {
+  const prefix = `test_${randomBytes(4).toString('hex')}`
+  t.teardown(async () => {
+    const nc = await connect({ servers: url, reconnect: false })
+    try {
+      const jsm = await jetstreamManager(nc)
+      for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) await jsm.streams.delete(name)
+    } finally {
+      await nc.close()
+    }
+  })
+  return prefix
 }

@@ -5,12 +5,13 @@ import { Mailbox } from '../../support/mailbox.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { uniqueName } from '../../support/unique-name.js'
 import { waitFor } from '../../support/wait.js'
-import { plainRedis, readStream, redisSkipReason, redisUrl } from './server.js'
+import { plainRedis, readStream, redisSkipReason, redisTestPrefix, redisUrl } from './server.js'
 
 const skip = await redisSkipReason()
+const keyPrefix = skip === false ? redisTestPrefix(t) : 'unused:'
 
 function redisBus (t: Test, options: Partial<RedisBusOptions> = {}): RedisBus {
-  const bus = new RedisBus({ url: redisUrl, source: uniqueName('svc'), retryDelayMs: 50, blockMs: 300, logger: recordingLogger(), ...options })
+  const bus = new RedisBus({ url: redisUrl, source: uniqueName('svc'), keyPrefix, retryDelayMs: 50, blockMs: 300, logger: recordingLogger(), ...options })
   t.teardown(async () => await bus.stop())
   return bus
 }

@@ -1,19 +1,22 @@
-import type { Test } from 'tap'
+import t, { type Test } from 'tap'
 import type { MessageBus } from '../../support/library.js'
 import { RedisBus, type RedisBusOptions } from '../../../plugin/redis/index.js'
 import { recordingLogger } from '../../support/recording-logger.js'
 import { testRedisInstance } from '../../support/redis-instance.js'
 import { busContract, type ContractBusOptions } from '../bus/contract/bus-contract.js'
-import { plainRedis, redisSkipReason, redisUrl, watchStream } from './server.js'
+import { plainRedis, redisSkipReason, redisTestPrefix, redisUrl, watchStream } from './server.js'
 
 /**
  * The Redis bus under the bus contract, on the machine's server; its outage case on a
  * redis-server of its own. Dead letters are read from `{keyPrefix}{topic}:dlq:{subscription}`.
  */
+const skip = await redisSkipReason()
+const keyPrefix = skip === false ? redisTestPrefix(t) : 'unused:'
+
 busContract({
   name: 'redis',
-  skip: await redisSkipReason(),
-  newBus: (_t, options) => redisBus(options, redisUrl),
+  skip,
+  newBus: (_t, options) => redisBus(options, redisUrl, { keyPrefix }),
   publishRaw: async (t, bus, topic, bytes, key) => {
     await plainRedis(t, redis(bus).settings.url).call('XADD', redis(bus).streamFor(topic, key ?? ''), '*', 'data', bytes)
   },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { Mailbox } from '../../support/mailbox.js'
@@ -64,4 +65,20 @@ export function watchStream (t: Test, redis: Redis, stream: string): Mailbox<Raw
   }, 100)
   t.teardown(() => clearInterval(timer))
   return mailbox
+}
+
+/** A key prefix of the test file's own (`t` the file's root test); every key under it is deleted when the file ends. */
+export function redisTestPrefix (t: Test, url = redisUrl): string {
+  const prefix = `test-${randomBytes(4).toString('hex')}:`
+  t.teardown(async () => {
+    const redis = new Redis(url, { protocol: 2 })
+    try {
+      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
+        if ((keys as string[]).length > 0) await redis.del(...(keys as string[]))
+      }
+    } finally {
+      redis.disconnect()
+    }
+  })
+  return prefix
 }
