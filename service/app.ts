@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify'
 import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type MessageBus, type OutboxDatabase } from 'fastify-outbox'
 import { demoEvents } from './events.js'
 import { subscribeReserveStock } from './handlers/reserve-stock.js'
@@ -17,6 +17,11 @@ export interface OrderServiceOptions {
   projector?: FastifyOutboxOptions['projector']
   /** Largest request body in bytes; default 64 KiB, far above any sane order. */
   bodyLimit?: number
+  /**
+   * Registered before anything else, so it sees every route: e.g. `@fastify/otel`'s plugin, whose
+   * request spans the outbox's trace context then continues.
+   */
+  instrumentation?: FastifyPluginAsync | FastifyPluginCallback
 }
 
 export const SERVICE_NAME = 'order-service'
@@ -31,6 +36,7 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     // Refuse unknown fields instead of silently dropping them (Fastify's default strips them).
     ajv: { customOptions: { removeAdditional: false } }
   })
+  if (options.instrumentation !== undefined) await app.register(options.instrumentation)
   decorateReadiness(app)
   await app.register(outboxPlugin, {
     db: options.db,

@@ -66,7 +66,8 @@ export abstract class AbstractBus implements MessageBus {
   constructor (options: BusOptions) {
     this.options = resolveBusOptions(options)
     this.codecs = new Codecs(this.options.codec, this.options.codecs)
-    this.dispatcher = new Dispatcher({ ...this.options, codecs: this.codecs, telemetry: this.telemetry })
+    // kind is a subclass field, set only after this constructor: read it when a message comes.
+    this.dispatcher = new Dispatcher({ ...this.options, codecs: this.codecs, telemetry: this.telemetry, system: () => this.kind })
   }
 
   get started (): boolean {

@@ -6,6 +6,7 @@ import type { EventCatalog } from '../events/event-catalog.js'
 import { eventLogFields, type OutboxLogger } from '../logger.js'
 import { isDatabaseOutage } from '../database/database-errors.js'
 import { InvalidPayloadError } from '../errors.js'
+import { processTraced } from '../telemetry/messaging-spans.js'
 import type { HandlerOutcome, Telemetry } from '../telemetry/telemetry.js'
 
 /** What a transport should do with a message after its handlers ran. */
@@ -21,6 +22,8 @@ export interface DispatcherOptions {
   /** Deliveries after the first before a failing message is dead-lettered. */
   maxRedeliveries: number
   telemetry: Telemetry
+  /** The transport's name for traces' messaging.system ("pulsar", "kafka", ...). */
+  system: () => string
 }
 
 const ack: Verdict = Object.freeze({ kind: 'ack' })
@@ -83,7 +86,9 @@ export class Dispatcher {
   async #runHandlers (group: SubscriptionGroup, handlers: readonly MessageHandler[], envelope: MessageEnvelope, delivery: Delivery): Promise<Verdict> {
     const { logger, maxRedeliveries } = this.#options
     try {
-      for (const handler of handlers) await handler(envelope, delivery)
+      await processTraced(this.#options.system(), group.topic, group.subscription, envelope, async () => {
+        for (const handler of handlers) await handler(envelope, delivery)
+      })
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err))
       if (isDatabaseOutage(error)) {

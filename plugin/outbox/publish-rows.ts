@@ -3,6 +3,7 @@ import { rowToEnvelope } from './row-envelope.js'
 import type { MessageBus } from '../bus/bus.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import { isTransportOutage } from '../errors.js'
+import { publishTraced } from '../telemetry/messaging-spans.js'
 
 /** What happened to each row of a claimed batch. */
 export interface PublishOutcome {
@@ -67,7 +68,7 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
         return
       }
       try {
-        await Promise.race([bus.publish(built.envelope, { topic: row.topic }), deadline])
+        await Promise.race([publishTraced(bus.kind, row.topic, built.envelope, async (envelope) => await bus.publish(envelope, { topic: row.topic })), deadline])
         outcome.published.push(row.id)
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err))

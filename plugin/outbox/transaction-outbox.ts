@@ -4,6 +4,7 @@ import { isUuid } from '../envelope/event-id.js'
 import type { DomainEvent } from '../events/define-event.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import { toEnvelope, type EmitContext } from '../events/to-envelope.js'
+import { traceHeaders } from '../telemetry/trace-context.js'
 import { InvalidEnvelopeError, TransactionClosedError } from '../errors.js'
 
 export interface AddEventOptions {
@@ -60,6 +61,9 @@ export function buildOutboxEnvelope<P> (event: DomainEvent<P>, context: EmitCont
   catalog.register(event.definition)
   const envelope = toEnvelope(event, {
     ...context,
+    // The trace that adds the event (the request, or the handler of the event that caused it)
+    // rides with the row, so the relay's publish continues it.
+    headers: { ...traceHeaders(), ...context.headers },
     correlationId: options.correlationId !== undefined ? options.correlationId : context.correlationId,
     causationId: options.causationId !== undefined ? options.causationId : context.causationId
   })
