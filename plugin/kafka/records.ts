@@ -1,6 +1,5 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { JSON_CONTENT_TYPE } from '../codec/json-codec.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../bus/message-properties.js'
+import { deadLetterProperties, envelopeProperties } from '../bus/message-properties.js'
 import type { OutgoingRecord } from './produce-batcher.js'
 
 /** A record as a consumer of ours received it. */
@@ -30,9 +29,6 @@ export function envelopeRecord (topic: string, bytes: Buffer, envelope: MessageE
   return { topic, key: envelope.partitionKey, value: bytes, headers: { ...envelopeProperties(envelope, contentType), ...codecProperties } }
 }
 
-/** Long handler errors are cut: headers travel with every read of the record. */
-const MAX_REASON_LENGTH = 2000
-
 /**
  * The record to park: the original bytes and key untouched (so a replay is a plain re-publish),
  * the original headers, then why and where from, then the envelope's ids when it decoded.
@@ -42,14 +38,6 @@ export function deadLetterRecord (deadLetterTopic: string, record: ReceivedRecor
     topic: deadLetterTopic,
     key: record.key,
     value: record.value,
-    headers: {
-      ...record.headers,
-      [DEAD_LETTER_PROPERTY.reason]: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason,
-      [DEAD_LETTER_PROPERTY.originalTopic]: record.topic,
-      [DEAD_LETTER_PROPERTY.originalMessageId]: recordId(record),
-      [DEAD_LETTER_PROPERTY.subscription]: subscription,
-      [DEAD_LETTER_PROPERTY.redeliveryCount]: String(record.redeliveryCount),
-      ...(envelope === null ? {} : envelopeProperties(envelope, record.headers[PROPERTY.contentType] ?? JSON_CONTENT_TYPE))
-    }
+    headers: deadLetterProperties(record.headers, { topic: record.topic, messageId: recordId(record), subscription, redeliveryCount: record.redeliveryCount }, reason, envelope)
   }
 }

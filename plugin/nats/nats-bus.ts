@@ -153,7 +153,7 @@ export class NatsBus extends AbstractBus {
   }
 
   async #deadLetter (connected: Connected, layout: TopicLayout, subscription: string, message: ReceivedMessage, reason: string, envelope: MessageEnvelope | null): Promise<void> {
-    const headers = deadLetterHeaders(message.headers, { subject: message.msg.subject, messageId: message.messageId, subscription, redeliveryCount: message.redeliveryCount }, reason, envelope)
+    const headers = deadLetterHeaders(message.headers, { topic: message.msg.subject, messageId: message.messageId, subscription, redeliveryCount: message.redeliveryCount }, reason, envelope)
     await connected.js.publish(layout.deadLetterSubject(subscription), message.msg.data, {
       msgID: `${subscription}/${message.messageId}`,
       headers: this.#headers(connected.client, headers),

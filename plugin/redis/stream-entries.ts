@@ -1,6 +1,5 @@
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { JSON_CONTENT_TYPE } from '../codec/json-codec.js'
-import { DEAD_LETTER_PROPERTY, envelopeProperties, PROPERTY } from '../bus/message-properties.js'
+import { deadLetterProperties, envelopeProperties } from '../bus/message-properties.js'
 
 /** The fields of a stream entry besides its properties: the encoded envelope and the partition key. */
 export const FIELD = { data: 'data', key: 'key' } as const
@@ -48,23 +47,12 @@ export function receivedEntry (stream: string, id: string, raw: readonly Buffer[
   return { stream, id, key, data, properties, redeliveryCount }
 }
 
-/** Long handler errors are cut: the fields travel with every read of the entry. */
-const MAX_REASON_LENGTH = 2000
-
 /**
  * The entry to park: the original bytes and key untouched (so a replay is a plain re-publish),
  * the original properties, then why and where from, then the envelope's ids when it decoded.
  */
 export function deadLetterFields (entry: ReceivedEntry, subscription: string, reason: string, envelope: MessageEnvelope | null): Array<string | Buffer> {
-  const properties: Record<string, string> = {
-    ...entry.properties,
-    [DEAD_LETTER_PROPERTY.reason]: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason,
-    [DEAD_LETTER_PROPERTY.originalTopic]: entry.stream,
-    [DEAD_LETTER_PROPERTY.originalMessageId]: entryId(entry),
-    [DEAD_LETTER_PROPERTY.subscription]: subscription,
-    [DEAD_LETTER_PROPERTY.redeliveryCount]: String(entry.redeliveryCount),
-    ...(envelope === null ? {} : envelopeProperties(envelope, entry.properties[PROPERTY.contentType] ?? JSON_CONTENT_TYPE))
-  }
+  const properties = deadLetterProperties(entry.properties, { topic: entry.stream, messageId: entryId(entry), subscription, redeliveryCount: entry.redeliveryCount }, reason, envelope)
   const fields: Array<string | Buffer> = [FIELD.data, entry.data]
   if (entry.key !== null) fields.push(FIELD.key, entry.key)
   for (const [name, value] of Object.entries(properties)) fields.push(name, value)
