@@ -23,10 +23,14 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # Install scripts ON here (no .npmrc in this stage): pulsar-client's install downloads its
 # prebuilt addon, so the service runs Pulsar's native driver; the require() fails the build if
-# the addon did not come. avsc (the demo's Avro codec) and prom-client (its /metrics) are
-# optional peers of the library, which npm does not install by itself.
-RUN npm ci --omit=dev \
- && npm install --omit=dev --no-save $(node -p "const p = require('./package.json'); ['avsc', 'prom-client'].map((n) => n + '@' + p.peerDependencies[n]).join(' ')") \
+# the addon did not come. Besides the library's production dependencies, the demo needs the
+# library's peers it uses (fastify, drizzle-orm, the database drivers, pulsar-client, avsc for its
+# Avro codec, prom-client for /metrics) and pino. They are development dependencies of this
+# repository, which --omit=dev leaves out (and `npm install --no-save` of them too), so they are
+# made production dependencies of the image's package.json once the locked ones are in.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && node -e "const fs = require('fs'); const p = require('./package.json'); for (const n of ['fastify', 'drizzle-orm', 'postgres', '@electric-sql/pglite', 'pulsar-client', 'avsc', 'prom-client', 'pino']) { p.dependencies[n] = p.devDependencies[n] ?? p.peerDependencies[n]; delete p.devDependencies[n] } fs.writeFileSync('package.json', JSON.stringify(p))" \
+ && npm install --omit=dev --no-audit --no-fund \
  && node -e "require('pulsar-client')" \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
