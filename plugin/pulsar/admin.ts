@@ -37,6 +37,8 @@ export interface PulsarAdmin {
   createSubscription (topic: string, subscription: string, position?: 'Earliest' | 'Latest'): Promise<boolean>
   /** Deletes a topic and its subscriptions (force: even with consumers attached). */
   deleteTopic (topic: string): Promise<void>
+  /** The topic's own maxMessageSize policy, in bytes; null when it has none (or does not exist yet). */
+  topicMaxMessageSize (topic: string): Promise<number | null>
   /** Any other admin call, e.g. `request('POST', topicPath + '/maxMessageSize', 1000)`; resolves with the JSON answer. */
   request (method: string, path: string, body?: unknown): Promise<unknown>
 }
@@ -72,6 +74,12 @@ export function pulsarAdmin (config: PulsarConfig | ResolvedPulsarConfig, option
       return true
     },
     deleteTopic: async (topic) => { json(await call('DELETE', `${topicPath(topic)}?force=true`), topic) },
+    topicMaxMessageSize: async (topic) => {
+      const answer = await call('GET', `${topicPath(topic)}/maxMessageSize`)
+      if (answer.status === 404) return null
+      const limit = json(answer, topic)
+      return typeof limit === 'number' ? limit : null
+    },
     request: async (method, path, body) => json(await call(method, path, body))
   }
 }

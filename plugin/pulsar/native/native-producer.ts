@@ -1,4 +1,5 @@
 import type { Client, Producer } from 'pulsar-client'
+import { pulsarAdmin } from '../admin.js'
 import { sendFailure } from '../broker-errors.js'
 import type { DriverOptions, OutgoingMessage, ProducerOptions, PulsarProducer } from '../driver.js'
 import type { ResolvedPulsarConfig } from '../config.js'
@@ -38,11 +39,16 @@ export class NativeProducer implements PulsarProducer {
   #producer: Promise<Producer> | null = null
   /** The client producer #producer resolved to, once it has. */
   #active: Producer | null = null
+  /** Bumped when a stuck client producer is replaced: sends of an older one were not refused themselves. */
+  #generation = 0
+  /** The topic's own limit (its maxMessageSize policy, or learned from a refusal), checked before sending. */
+  #limit: { readonly bytes: number, readonly said: string } | null = null
   #closed = false
 
   static async open (context: NativeProducerContext, options: ProducerOptions): Promise<NativeProducer> {
     const producer = new NativeProducer(context, options)
     await producer.#current()
+    await producer.#readTopicLimit()
     return producer
   }
 
@@ -60,7 +66,16 @@ export class NativeProducer implements PulsarProducer {
     if (message.bytes.byteLength > options.maxMessageSize) {
       throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, options.maxMessageSize)
     }
+    // Refused here rather than by the broker: the client would stall every message behind it.
+    // The policy is read again first: an operator may have raised it since.
+    if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
+      await this.#readTopicLimit()
+      if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
+        throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#limit.said)
+      }
+    }
     const producer = await this.#current()
+    const generation = this.#generation
     const started = Date.now()
     const deadlineMs = options.sendTimeoutMs + SEND_GRACE_MS
     let timer: NodeJS.Timeout | undefined
@@ -77,10 +92,33 @@ export class NativeProducer implements PulsarProducer {
     } finally {
       clearTimeout(timer)
     }
+    if (generation !== this.#generation) {
+      // Queued behind the message that stalled the producer: not refused itself, sent again later.
+      throw new PulsarConnectError(where, `sending to ${this.topic} waited behind a message the broker refused; its producer was replaced`)
+    }
+    this.#generation++
     this.#retire(producer)
     const refusal = this.#context.refusals.latestSince(started)
-    if (refusal !== null) throw sendFailure(refusal, failed)
-    throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+    if (refusal === null) throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+    const failure = sendFailure(refusal, failed)
+    if ((failure as { code?: string }).code === 'PULSAR_MESSAGE_TOO_LARGE') this.#learnLimit(message.bytes.byteLength)
+    throw failure
+  }
+
+  /** A topic policy under the broker's limit: read once, so that oversized messages never reach the client. */
+  async #readTopicLimit (): Promise<void> {
+    const { config, options } = this.#context
+    if (config.webServiceUrl === null) return
+    try {
+      const bytes = await pulsarAdmin(config, { timeoutMs: options.connectTimeoutMs }).topicMaxMessageSize(this.topic)
+      this.#limit = bytes !== null && bytes > 0 ? { bytes, said: String(bytes) } : null
+    } catch {
+      // No admin rights or no web port: the broker's refusal still says it, later and slower.
+    }
+  }
+
+  #learnLimit (refusedBytes: number): void {
+    if (this.#limit === null || refusedBytes - 1 < this.#limit.bytes) this.#limit = { bytes: refusedBytes - 1, said: `${refusedBytes - 1} or fewer` }
   }
 
   /**
