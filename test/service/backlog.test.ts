@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait.js'
  */
 t.test('orders are still taken while inventory handlers wait on locked stock: the handlers never hold every database connection', async (t) => {
   const database = await freshDatabase(t, 'postgres', { orderService: true })
-  const { bus } = createBus(readServiceConfig({}), silentLogger)
+  const { bus } = createBus(readServiceConfig({}), silentLogger, {})
   const app = await startOrderService(t, database.db, bus)
 
   // Another session locks the stock: every reservation now waits on it, holding its connection.
