@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis'
 import { receivedEntry, type ReceivedEntry } from './stream-entries.js'
 
+const REMOVE_IF_NOTHING_PENDING = "if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end return -1"
+
 /**
  * The stream commands of one consumer in one consumer group, and the shapes of their replies.
  * Binary-safe: replies are read as Buffers (the encoded envelope is bytes).
@@ -88,15 +90,23 @@ export class GroupCommands {
     if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('the transaction was discarded')
   }
 
-  /** Pending entries of this consumer on a stream (XPENDING summary by consumer). */
-  async pendingCount (stream: string): Promise<number> {
-    const rows = await this.redis.call('XPENDING', stream, this.group, '-', '+', 1, this.consumer) as unknown[]
-    return rows.length
+  /** The group's consumers on a stream, with how many entries each holds and how long since it was last seen (XINFO CONSUMERS). */
+  async consumers (stream: string): Promise<Array<{ name: string, pending: number, idleMs: number }>> {
+    const rows = await this.redis.call('XINFO', 'CONSUMERS', stream, this.group) as unknown[][]
+    return rows.map((row) => {
+      const fields = new Map<string, unknown>()
+      for (let i = 0; i + 1 < row.length; i += 2) fields.set(String(row[i]), row[i + 1])
+      return { name: String(fields.get('name')), pending: Number(fields.get('pending')), idleMs: Number(fields.get('idle')) }
+    })
   }
 
-  /** Removes this consumer's name from the group; only call it with nothing pending (XGROUP DELCONSUMER drops pending entries). */
-  async forget (stream: string): Promise<void> {
-    await this.redis.call('XGROUP', 'DELCONSUMER', stream, this.group, this.consumer)
+  /**
+   * Removes a consumer's name from the group when it holds nothing (XGROUP DELCONSUMER would drop
+   * what it holds); a live consumer removed so comes back with its next read.
+   */
+  async removeIfIdle (stream: string, name: string): Promise<void> {
+    // One script: the check and the removal leave no moment for a read to hand the consumer an entry.
+    await this.redis.eval(REMOVE_IF_NOTHING_PENDING, 1, stream, this.group, name)
   }
 }
 

@@ -38,6 +38,10 @@ export interface RedisGroupConsumerOptions {
 /** Entries given back by a closing consumer look idle for a year, so the next XAUTOCLAIM takes them at once. */
 const GIVE_BACK_IDLE_MS = 365 * 24 * 3600 * 1000
 const READ_COUNT = 100
+/** Names of consumers gone this long, holding nothing, are removed from the group (a crashed process never removes its own). */
+const FORGET_CONSUMER_AFTER_MS = 3600 * 1000
+/** How many upkeep rounds apart the group's consumer list is swept for such names. */
+const SWEEP_EVERY_TICKS = 30
 const CLAIM_ROUNDS_PER_TICK = 10
 
 /**
@@ -71,6 +75,7 @@ export class RedisGroupConsumer {
   #readHistory = true
   #reads = 0
   #wakeReader: (() => void) | null = null
+  #ticks = 0
 
   constructor (group: SubscriptionGroup, options: RedisGroupConsumerOptions) {
     this.group = group
@@ -115,6 +120,8 @@ export class RedisGroupConsumer {
         'Could not give back unsettled entries; other consumers take them after consumerTimeoutMs')
     })
     await this.#leases?.releaseAll().catch(() => {})
+    // A stopped consumer that holds nothing leaves no name behind in the groups.
+    for (const stream of this.#options.streams) await this.#commands.removeIfIdle(stream, this.#options.consumerName).catch(() => {})
     await closeConnection(this.#reader)
     this.#reader = null
   }
@@ -251,10 +258,19 @@ export class RedisGroupConsumer {
       for (const [stream, ids] of this.#unsettledByStream()) await this.#commands.touch(stream, ids)
       if (this.#leases !== null) await this.#renewLeases()
       for (const stream of this.#readable) await this.#claimIdle(stream, this.#options.settings.consumerTimeoutMs)
+      if (++this.#ticks % SWEEP_EVERY_TICKS === 0) await this.#forgetGoneConsumers()
     } catch (err) {
       this.#options.logger.debug({ topic: this.#options.topicKey, subscription: this.group.subscription, err: (err as Error).message }, 'Redis consumer upkeep failed; trying again next time')
     } finally {
       this.#tickRunning = false
+    }
+  }
+
+  async #forgetGoneConsumers (): Promise<void> {
+    for (const stream of this.#options.streams) {
+      for (const consumer of await this.#commands.consumers(stream)) {
+        if (consumer.pending === 0 && consumer.idleMs > FORGET_CONSUMER_AFTER_MS) await this.#commands.removeIfIdle(stream, consumer.name)
+      }
     }
   }
 

@@ -120,3 +120,34 @@ t.test('configuration errors name the option and the fix', async (t) => {
   const bus = new RedisBus({ url: 'redis://user:secret@x:1/2', source: 's' })
   t.equal(bus.settings.safeUrl, 'redis://x:1/2', 'the password never reaches logs or errors')
 })
+
+t.test('a consumer that stops holding nothing leaves no name behind; one that holds entries keeps its name and them', { skip }, async (t) => {
+  const source = uniqueName('svc')
+  const type = `${uniqueName('names')}.ThingHappened`
+  const redis = plainRedis(t)
+  const names = async (bus: RedisBus): Promise<string[]> => {
+    const rows = await redis.call('XINFO', 'CONSUMERS', bus.streamFor(type, 'k'), source) as unknown[][]
+    return rows.map((row) => String(row[1]))
+  }
+  const tidy = redisBus(t, { source, drainTimeoutMs: 100 })
+  const received = new Mailbox<number>()
+  await tidy.subscribe(type, (envelope) => received.put((envelope.payload as { n: number }).n))
+  await tidy.start()
+  await tidy.publish(createEnvelope({ eventType: type, payload: { n: 1 }, source: 'p', partitionKey: 'k' }))
+  await received.take(1, 'the event')
+  t.same(await names(tidy), [tidy.consumerName], 'a consumer while it runs')
+  await tidy.stop()
+  t.same(await names(tidy), [], 'gone once it stopped with nothing held')
+
+  const holding = redisBus(t, { source, drainTimeoutMs: 100 })
+  const entered = new Mailbox<number>()
+  const hang = async (): Promise<void> => { entered.put(1); await new Promise(() => {}) }
+  await holding.subscribe(type, hang)
+  await holding.start()
+  await holding.publish(createEnvelope({ eventType: type, payload: { n: 2 }, source: 'p', partitionKey: 'k' }))
+  await entered.take(1, 'the held event')
+  await holding.stop()
+  t.same(await names(holding), [holding.consumerName], 'a consumer stopped while holding an entry keeps its name')
+  const [pending] = await redis.call('XPENDING', holding.streamFor(type, 'k'), source) as [number]
+  t.equal(pending, 1, 'and the entry it holds, for the next consumer to take')
+})
