@@ -72,7 +72,7 @@ async function pulsarTransport (runId: string, stopTimeout: number): Promise<Cha
       await namespace.create()
       await namespace.watchDeadLetters()
     },
-    serviceEnv: () => ({ PULSAR_URL: broker.serviceUrl, PULSAR_WEB_URL: broker.webUrl, PULSAR_NAMESPACE: namespace.name }),
+    serviceEnv: () => ({ BUS: 'pulsar', PULSAR_URL: broker.serviceUrl, PULSAR_WEB_URL: broker.webUrl, PULSAR_NAMESPACE: namespace.name }),
     restart: async () => await broker.restart(),
     deadLettered: async () => await namespace.deadLettered(),
     keepLogs: async (folder) => { await broker.keepLogs(folder) },
