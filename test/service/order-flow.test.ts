@@ -12,12 +12,13 @@ for (const kind of DATABASE_KINDS) {
     const database = await freshDatabase(t, kind, { orderService: true })
     const app = await startOrderService(t, database.db)
 
-    t.test('an order is confirmed within a second, through the outbox and back', async (t) => {
+    t.test('an order is confirmed through the outbox and back', async (t) => {
       const started = Date.now()
       const id = await placeOrder(app, [apple(2), { sku: 'pear', quantity: 1, unitPrice: 90 }], 'checkout-123')
       t.equal(await orderStatus(app, id), 'pending', 'the POST answers before the loop closes')
       t.equal(await waitForSettled(app, id), 'confirmed')
-      t.ok(Date.now() - started < 1000, `confirmed in ${Date.now() - started} ms`)
+      // How fast is for the benchmarks (bench/scenarios/e2e-latency.ts), not for a test on a busy machine.
+      t.comment(`confirmed in ${Date.now() - started} ms`)
       const order = (await app.inject(`/orders/${id}`)).json()
       t.match(order, { id, customerId: 'cust-1', total: 330, rejectionReason: null, items: [{ sku: 'apple', quantity: 2, unitPrice: 120 }, { sku: 'pear' }] })
       t.match(order.createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
