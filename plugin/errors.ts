@@ -132,30 +132,6 @@ export const PulsarNativeDriverError = createError(
   500
 )
 
-/**
- * Errors that say the transport is unreachable or refuses us, not that a message is bad.
- * The projector does not count them against a row's attempts: a broker outage must leave rows
- * pending, however long it lasts, not mark them failed.
- */
-const outageCodes = new Set([
-  'OUTBOX_BUS_NOT_STARTED',
-  'OUTBOX_BUS_STOPPED',
-  'PULSAR_CONNECT_FAILED',
-  'PULSAR_AUTH_FAILED',
-  'PULSAR_TOPIC_NOT_FOUND',
-  'KAFKA_CONNECT_FAILED',
-  'KAFKA_AUTH_FAILED',
-  'KAFKA_TOPIC_NOT_AVAILABLE',
-  'REDIS_CONNECT_FAILED',
-  'REDIS_AUTH_FAILED',
-  'NATS_CONNECT_FAILED',
-  'NATS_AUTH_FAILED'
-])
-
-export function isTransportOutage (err: unknown): boolean {
-  return err !== null && typeof err === 'object' && outageCodes.has((err as { code?: string }).code ?? '')
-}
-
 // Pulsar (transport details)
 export const PulsarAdminError = createError(
   'PULSAR_ADMIN_FAILED',

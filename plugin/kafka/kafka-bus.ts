@@ -10,6 +10,10 @@ import { kafkaTopic, resolveKafkaBusSettings, type KafkaBusOptions, type KafkaBu
 import { loadKafkaClient, type KafkaClientModule } from './load-client.js'
 import { ProduceBatcher, type OutgoingRecord, type RecordProducer } from './produce-batcher.js'
 import { deadLetterRecord, envelopeRecord } from './records.js'
+import { declareOutageCodes } from '../bus/outage.js'
+
+// The projector leaves rows pending (no attempt counted) while these say the broker is away.
+declareOutageCodes(['KAFKA_CONNECT_FAILED', 'KAFKA_AUTH_FAILED', 'KAFKA_TOPIC_NOT_AVAILABLE'])
 
 export type { KafkaBusOptions, KafkaDeadLetterTopicName } from './kafka-bus-options.js'
 

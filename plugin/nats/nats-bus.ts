@@ -13,6 +13,10 @@ import { deadLetterHeaders, envelopeHeaders } from './message-headers.js'
 import { resolveNatsBusSettings, type NatsBusOptions, type NatsBusSettings } from './nats-bus-options.js'
 import { StreamProvisioner } from './streams.js'
 import { TopicLayout } from './topic-layout.js'
+import { declareOutageCodes } from '../bus/outage.js'
+
+// The projector leaves rows pending (no attempt counted) while these say the broker is away.
+declareOutageCodes(['NATS_CONNECT_FAILED', 'NATS_AUTH_FAILED'])
 
 export type { NatsBusOptions } from './nats-bus-options.js'
 

@@ -2,7 +2,7 @@ import type { ClaimedRow } from './statements/claim-batch.js'
 import { rowToEnvelope } from './row-envelope.js'
 import type { MessageBus } from '../bus/bus.js'
 import type { EventCatalog } from '../events/event-catalog.js'
-import { isTransportOutage } from '../errors.js'
+import { isTransportOutage } from '../bus/outage.js'
 import { publishTraced } from '../telemetry/messaging-spans.js'
 
 /** What happened to each row of a claimed batch. */

@@ -14,6 +14,10 @@ import { ProducerCache } from './producer-cache.js'
 import { resolvePulsarBusSettings, type PulsarBusOptions, type PulsarBusSettings } from './pulsar-bus-options.js'
 import { SchemaRegistry } from './schema-registry.js'
 import { selectDriver, type SelectedDriver } from './select-driver.js'
+import { declareOutageCodes } from '../bus/outage.js'
+
+// The projector leaves rows pending (no attempt counted) while these say the broker is away.
+declareOutageCodes(['PULSAR_CONNECT_FAILED', 'PULSAR_AUTH_FAILED', 'PULSAR_TOPIC_NOT_FOUND'])
 
 export type { PulsarBusOptions } from './pulsar-bus-options.js'
 

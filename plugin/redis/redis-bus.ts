@@ -12,6 +12,10 @@ import { KeyStreams } from './key-streams.js'
 import { loadRedisClient, type RedisClientModule } from './load-client.js'
 import { resolveRedisBusSettings, topicKey, type RedisBusOptions, type RedisBusSettings } from './redis-bus-options.js'
 import { envelopeFields } from './stream-entries.js'
+import { declareOutageCodes } from '../bus/outage.js'
+
+// The projector leaves rows pending (no attempt counted) while these say the broker is away.
+declareOutageCodes(['REDIS_CONNECT_FAILED', 'REDIS_AUTH_FAILED'])
 
 export type { RedisBusOptions, RedisDeadLetterStreamName } from './redis-bus-options.js'
 

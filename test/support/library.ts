@@ -56,3 +56,4 @@ export type { OutboxDatabase, OutboxTransaction } from '../../plugin/database/da
 // Errors and logging
 export * from '../../plugin/errors.js'
 export type { OutboxLogger } from '../../plugin/logger.js'
+export { declareOutageCodes, isTransportOutage } from '../../plugin/bus/outage.js'

@@ -78,5 +78,16 @@ for (const kind of DATABASE_KINDS) {
       await waitFor(() => f.bus.published.length === 3, 'the drain after recovery', 15_000)
       t.same(publishedSeqByAccount(f.bus).get('a'), [0, 1, 2])
     })
+
+    t.test('a bus of any transport says "outage" with transportOutage: true, and rows stay pending without attempts', async (t) => {
+      const f = await outboxFixture(t, kind)
+      await f.credit(['a'], 2)
+      f.bus.beforePublish = async () => { throw Object.assign(new Error('link down'), { code: 'MY_BUS_DOWN', transportOutage: true }) }
+      const projector = f.projector()
+      await t.rejects(projector.publishAll(), { code: 'MY_BUS_DOWN' })
+      t.same(await f.statuses(), { pending: 2 })
+      const [attempts] = await queryRows<{ a: number }>(f.database.db, sql`select max(attempts)::int as a from ${outboxTable}`)
+      t.equal(attempts!.a, 0, 'no attempt counted')
+    })
   })
 }
