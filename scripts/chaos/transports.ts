@@ -94,12 +94,10 @@ async function kafkaTransport (runId: string): Promise<ChaosTransport> {
     start: async () => await node.start(),
     prepare: async () => {},
     serviceEnv: () => ({ BUS: 'kafka', KAFKA_BROKERS: node.brokers, KAFKA_TOPIC_PREFIX: prefix }),
-    restart: async () => {
-      const started = Date.now()
+    restart: async () => await seconds(async () => {
       await node.stop({ keepData: true })
       await node.start()
-      return (Date.now() - started) / 1000
-    },
+    }),
     deadLettered: async () => {
       const admin = new Admin({ clientId: 'chaos-dead-letters', bootstrapBrokers: [node.brokers] })
       try {
@@ -128,19 +126,13 @@ async function redisTransport (runId: string): Promise<ChaosTransport> {
     bus: 'redis',
     description: `redis-server on ${server.url}, keys ${prefix}*`,
     pulsar: null,
-    start: async () => {
-      const started = Date.now()
-      await server.start()
-      return (Date.now() - started) / 1000
-    },
+    start: async () => await seconds(async () => { await server.start() }),
     prepare: async () => {},
     serviceEnv: () => ({ BUS: 'redis', REDIS_URL: server.url, REDIS_KEY_PREFIX: prefix, REDIS_CONSUMER_TIMEOUT_MS: TAKEOVER_MS }),
-    restart: async () => {
-      const started = Date.now()
+    restart: async () => await seconds(async () => {
       await server.stop()
       await server.start()
-      return (Date.now() - started) / 1000
-    },
+    }),
     deadLettered: async () => {
       const redis = new Redis(server.url)
       try {
@@ -163,19 +155,13 @@ async function natsTransport (runId: string): Promise<ChaosTransport> {
     bus: 'nats',
     description: `nats-server on ${server.url}, streams ${prefix}_*`,
     pulsar: null,
-    start: async () => {
-      const started = Date.now()
-      await server.start()
-      return (Date.now() - started) / 1000
-    },
+    start: async () => await seconds(async () => { await server.start() }),
     prepare: async () => {},
     serviceEnv: () => ({ BUS: 'nats', NATS_URL: server.url, NATS_PREFIX: prefix, NATS_ACK_WAIT_MS: TAKEOVER_MS }),
-    restart: async () => {
-      const started = Date.now()
+    restart: async () => await seconds(async () => {
       await server.stop()
       await server.start()
-      return (Date.now() - started) / 1000
-    },
+    }),
     deadLettered: async () => {
       const nc = await connect({ servers: server.url })
       try {
@@ -192,4 +178,11 @@ async function natsTransport (runId: string): Promise<ChaosTransport> {
     keepLogs: async () => {},
     destroy: async () => { await server.destroy() }
   }
+}
+
+/** How long `work` took, in seconds. */
+async function seconds (work: () => Promise<void>): Promise<number> {
+  const started = Date.now()
+  await work()
+  return (Date.now() - started) / 1000
 }

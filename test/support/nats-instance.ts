@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { freePort } from './processes.js'
+import { ServerProcess } from './server-process.js'
 
 /**
  * A nats-server of a test's own (the machine's binary) with JetStream on, for tests that stop
@@ -14,12 +14,12 @@ import { freePort } from './processes.js'
 export class NatsInstance {
   readonly port: number
   readonly dir: string
-  #process: ChildProcess | null = null
-  #output = ''
+  readonly #server: ServerProcess
 
   private constructor (port: number, dir: string) {
     this.port = port
     this.dir = dir
+    this.#server = new ServerProcess(process.env.NATS_SERVER ?? 'nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir])
   }
 
   static async create (): Promise<NatsInstance> {
@@ -30,34 +30,15 @@ export class NatsInstance {
     return `nats://127.0.0.1:${this.port}`
   }
 
-  /** Starts the server; resolves once it sends its INFO line. */
+  /** Starts the server; resolves once it is ready (JetStream recovered) and sends its INFO line. */
   async start (): Promise<void> {
-    if (this.#process !== null) return
-    const child = spawn(process.env.NATS_SERVER ?? 'nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
-    child.stderr!.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
-    this.#process = child
-    const deadline = Date.now() + 20_000
-    while (!await sendsInfo(this.port) || !this.#output.includes('Server is ready')) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`nats-server on port ${this.port} did not start (install it: apt-get install nats-server, or set NATS_SERVER):\n${this.#output.slice(-2000)}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await this.#server.start(async () => this.#server.output.includes('Server is ready') && await sendsInfo(this.port),
+      `port ${this.port}; install it: apt-get install nats-server, or set NATS_SERVER`)
   }
 
   /** Stops the server (SIGTERM), its store kept. */
   async stop (): Promise<void> {
-    const child = this.#process
-    if (child === null) return
-    this.#process = null
-    this.#output = ''
-    if (child.exitCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    await exited
-    clearTimeout(timer)
+    await this.#server.stop()
   }
 
   async destroy (): Promise<void> {

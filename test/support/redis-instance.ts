@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createConnection } from 'node:net'
 import type { Test } from 'tap'
 import { freePort } from './processes.js'
+import { ServerProcess } from './server-process.js'
 
 /**
  * A redis-server of a test's own (the machine's binary), for tests that stop the server and so
@@ -18,12 +18,15 @@ import { freePort } from './processes.js'
 export class RedisInstance {
   readonly port: number
   readonly dir: string
-  #process: ChildProcess | null = null
-  #output = ''
+  readonly #server: ServerProcess
 
   private constructor (port: number, dir: string) {
     this.port = port
     this.dir = dir
+    this.#server = new ServerProcess(process.env.REDIS_SERVER ?? 'redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+      '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'no'
+    ])
   }
 
   static async create (): Promise<RedisInstance> {
@@ -36,34 +39,12 @@ export class RedisInstance {
 
   /** Starts the server; resolves once it answers PING. */
   async start (): Promise<void> {
-    if (this.#process !== null) return
-    const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'no'
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
-    child.stderr!.on('data', (chunk: Buffer) => { this.#output += chunk.toString() })
-    this.#process = child
-    const deadline = Date.now() + 20_000
-    while (!await answersPing(this.port)) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`redis-server on port ${this.port} did not start (install it: apt-get install redis-server, or set REDIS_SERVER):\n${this.#output.slice(-2000)}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await this.#server.start(async () => await answersPing(this.port), `port ${this.port}; install it: apt-get install redis-server, or set REDIS_SERVER`)
   }
 
   /** Stops the server (SIGTERM: it writes its append-only file and exits); data kept. */
   async stop (): Promise<void> {
-    const child = this.#process
-    if (child === null) return
-    this.#process = null
-    if (child.exitCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    await exited
-    clearTimeout(timer)
+    await this.#server.stop()
   }
 
   async destroy (): Promise<void> {
