@@ -3,6 +3,7 @@ import { CliError, EXIT, usageError } from './cli-error.js'
 import { deadLetterList, deadLetterPeek, deadLetterPurge, deadLetterReplay, type DeadLetterCommandContext } from './dead-letter-commands.js'
 import { list, purge, replay, show, status, type OutboxCommandContext } from './outbox-commands.js'
 import { makeOutput } from './output.js'
+import { statusFromService } from './service-status.js'
 import { explainDatabaseError } from '../database/database-errors.js'
 import { openPostgres } from '../database/postgres-js.js'
 import { createOutboxTables } from '../outbox/tables.js'
@@ -12,7 +13,9 @@ import type { DriverChoice } from '../pulsar/select-driver.js'
 export const USAGE = `Usage: fastify-outbox <command> [options]
 
 Outbox (DATABASE_URL=postgres://…; OUTBOX_SCHEMA, OUTBOX_TABLE if not the default "outbox"):
-  status                          backlog, oldest pending age, blocked keys (exit 5 when rows failed)
+  status                          backlog, oldest pending age, blocked keys (exit 5 when rows failed);
+                                  without DATABASE_URL, as the service at OUTBOX_SERVICE_URL
+                                  (default http://127.0.0.1:3000) reports it in /health
   list [--status pending|failed|published] [--key K] [--type T] [--older-than 10m] [--limit 50]
   show <id | event id>            one row, payload included
   replay --id N [--id N…] | --key K | --type T | --all
@@ -59,6 +62,8 @@ const DEAD_LETTER_COMMANDS: Record<string, (context: DeadLetterCommandContext) =
   list: deadLetterList, peek: deadLetterPeek, replay: deadLetterReplay, purge: deadLetterPurge
 }
 const DRIVERS: readonly DriverChoice[] = ['auto', 'native', 'websocket']
+/** Where `npm start` serves the demo. */
+const DEFAULT_SERVICE_URL = 'http://127.0.0.1:3000'
 const CONFIGURATION_ERRORS = new Set(['PULSAR_INVALID_CONFIG', 'OUTBOX_INVALID_OPTIONS', 'OUTBOX_INVALID_IDENTIFIER'])
 
 /** Runs one command line; resolves with the exit code. Errors are written to stderr as one line. */
@@ -88,6 +93,9 @@ export async function run (argv: string[], io: CliIo): Promise<number> {
     const handler = OUTBOX_COMMANDS[command]
     if (handler === undefined) throw usageError(`unknown command ${JSON.stringify(command)}`)
     const url = io.env.DATABASE_URL?.trim()
+    if ((url === undefined || url === '') && command === 'status') {
+      return await statusFromService(blankToUndefined(io.env.OUTBOX_SERVICE_URL) ?? DEFAULT_SERVICE_URL, out)
+    }
     if (url === undefined || url === '') throw usageError('DATABASE_URL is not set: point it at the database that holds the outbox, e.g. DATABASE_URL=postgres://user@host:5432/db')
     const database = openPostgres({ url, max: 2, applicationName: 'fastify-outbox-cli' })
     try {

@@ -6,6 +6,7 @@ import t from 'tap'
 import { createEnvelope, Outbox, outbox as outboxTable, PulsarBus, pulsarAdmin } from '../support/library.js'
 import { queryRows } from '../../plugin/database/database.js'
 import { freshDatabase } from '../support/databases.js'
+import { placeOrderOverHttp, settledOverHttp, spawnService } from '../support/service-process.js'
 import { AccountCredited } from '../support/events.js'
 import { freshNamespace, testBrokerConfig } from '../support/pulsar-namespace.js'
 import { waitFor } from '../support/wait.js'
@@ -94,7 +95,7 @@ t.test('command-line and configuration mistakes: exit 2 and the fix', async (t) 
   const unknown = await cli(['frobnicate'], {})
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, /unknown command "frobnicate" \(fastify-outbox --help lists the commands\)/)
-  const noDatabase = await cli(['status'], {})
+  const noDatabase = await cli(['list'], {})
   t.equal(noDatabase.code, 2)
   t.match(noDatabase.stderr, /DATABASE_URL is not set: point it at the database that holds the outbox/)
   const badAge = await cli(['purge', '--older-than', 'soon'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' })
@@ -143,4 +144,20 @@ t.test('dead-letter commands on the shared broker', async (t) => {
   t.equal(purgeAsked.code, 4, 'purge without --yes: exit 4')
   t.match(json(await cli(['dead-letter', 'purge', deadLetterTopic.split('/').pop()!, '--yes', '--json'], env)), { purged: 1 }, 'purge --yes')
   t.match(json(await cli(['dead-letter', 'list', '--json'], env)), [{ parked: 0 }], 'nothing left parked')
+})
+
+t.test('status with the demo running on its embedded database: the backlog from its /health', async (t) => {
+  const service = spawnService(t)
+  const url = await service.listening()
+  t.equal(await settledOverHttp(url, await placeOrderOverHttp(url)), 'confirmed', 'the demo works')
+  const status = await cli(['status', '--json'], { OUTBOX_SERVICE_URL: url })
+  t.equal(status.code, 0, status.stderr)
+  const reported = json<Record<string, unknown>>(status)
+  t.match(reported, { pending: Number, failed: 0, blockedKeys: [], from: `${url}/health` })
+  t.ok(reported.oldestPendingMs === null || typeof reported.oldestPendingMs === 'number', 'and the oldest pending age')
+  service.signal('SIGTERM')
+  await service.exited
+  const gone = await cli(['status'], { OUTBOX_SERVICE_URL: url })
+  t.equal(gone.code, 2, 'no database and no service: exit 2')
+  t.match(gone.stderr, /Neither DATABASE_URL is set nor does a service answer at .*set DATABASE_URL to the outbox's database, or OUTBOX_SERVICE_URL to a running service/)
 })
