@@ -1,7 +1,7 @@
 // The messaging guide's five-minute example: a bus on Pulsar, one event, publish and subscribe.
 // Run it with a broker up: PULSAR_URL=pulsar://localhost:6650 npx tsx examples/five-minute-bus.ts
 import { Type } from '@sinclair/typebox'
-import { createEnvelope, defineEvent } from 'fastify-outbox'
+import { defineEvent } from 'fastify-outbox'
 import { pulsarConfigFromEnv, PulsarBus } from 'fastify-outbox/pulsar'
 
 const UserRegistered = defineEvent('user.UserRegistered', Type.Object({
@@ -18,10 +18,7 @@ const received = new Promise<string>((resolve) => {
   })
 })
 await bus.start()
-await bus.publish(createEnvelope({
-  eventType: UserRegistered.type,
-  payload: { userId: 'u-1', email: 'ada@example.com' },
-  source: 'user-service'
-}))
+// The payload is checked against the schema; the envelope is stamped with the bus's source.
+await bus.publish(UserRegistered.create({ userId: 'u-1', email: 'ada@example.com' }))
 await received
 await bus.stop()

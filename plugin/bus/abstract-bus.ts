@@ -7,8 +7,9 @@ import { Codecs } from '../codec/codecs.js'
 import { JsonCodec } from '../codec/json-codec.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { isEventName } from '../envelope/event-name.js'
-import type { EventDefinition } from '../events/define-event.js'
+import type { DomainEvent, EventDefinition } from '../events/define-event.js'
 import { EventCatalog } from '../events/event-catalog.js'
+import { toEnvelope } from '../events/to-envelope.js'
 import { BusNotStartedError, BusStoppedError, InvalidEventNameError, InvalidOptionsError } from '../errors.js'
 import { silentLogger, type OutboxLogger } from '../logger.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
@@ -113,9 +114,10 @@ export abstract class AbstractBus implements MessageBus {
     }
   }
 
-  async publish (envelope: MessageEnvelope, options: PublishOptions = {}): Promise<void> {
+  async publish (event: MessageEnvelope | DomainEvent, options: PublishOptions = {}): Promise<void> {
     if (this.#state !== 'started') throw new BusNotStartedError(this.kind)
-    const topic = options.topic ?? this.options.catalog.topicOf(envelope.eventType)
+    const envelope = isDomainEvent(event) ? toEnvelope(event, { source: this.options.source }) : event
+    const topic = options.topic ?? (isDomainEvent(event) ? event.definition.topic : this.options.catalog.topicOf(envelope.eventType))
     const { bytes, contentType, properties } = this.codecs.encode(envelope)
     await this.send(topic, bytes, envelope, contentType, properties)
   }
@@ -177,4 +179,9 @@ export function resolveBusOptions (options: BusOptions): ResolvedBusOptions {
     retryDelayMs: nonNegativeInteger('retryDelayMs', options.retryDelayMs, 1000),
     drainTimeoutMs: nonNegativeInteger('drainTimeoutMs', options.drainTimeoutMs, 10_000)
   }
+}
+
+/** An event made by `definition.create(...)`, as opposed to an envelope: it carries its definition. */
+function isDomainEvent (event: MessageEnvelope | DomainEvent): event is DomainEvent {
+  return (event as DomainEvent).definition !== undefined && typeof (event as DomainEvent).definition.assertValid === 'function'
 }

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import type { EventDefinition, PayloadOf } from '../events/define-event.js'
+import type { DomainEvent, EventDefinition, PayloadOf } from '../events/define-event.js'
 
 /** Facts about one delivery of a message to a handler. */
 export interface Delivery {
@@ -45,8 +45,12 @@ export interface MessageBus {
   start (): Promise<void>
   /** Stops consuming, lets in-flight handlers finish, closes connections. Idempotent. */
   stop (): Promise<void>
-  /** Resolves once the transport has accepted the message durably. */
-  publish (envelope: MessageEnvelope, options?: PublishOptions): Promise<void>
+  /**
+   * Resolves once the transport has accepted the message durably. Takes an envelope as it is, or
+   * an event made by `definition.create(payload)`: its payload is checked against the schema and
+   * it is wrapped in an envelope stamped with this bus's `source`, on its definition's topic.
+   */
+  publish (event: MessageEnvelope | DomainEvent, options?: PublishOptions): Promise<void>
   subscribe<D extends EventDefinition<string, TSchema>> (event: D, handler: MessageHandler<PayloadOf<D>>, options?: SubscribeOptions): Promise<void>
   subscribe (eventType: string, handler: MessageHandler, options?: SubscribeOptions): Promise<void>
   unsubscribe (event: EventSelector, handler: MessageHandler<any>): Promise<void>

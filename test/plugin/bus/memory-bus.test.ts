@@ -192,3 +192,15 @@ t.test('options are checked', async (t) => {
   const bus = new MemoryBus({ source: 's' })
   await t.rejects(bus.subscribe('NotAnEvent', () => {}), { code: 'OUTBOX_INVALID_EVENT_NAME' })
 })
+
+t.test('publish takes an event made by create(): its payload checked and the envelope stamped with the bus\'s source', async (t) => {
+  const Routed = defineEvent('test.Routed', Type.Object({ n: Type.Integer() }), { topic: 'routed-events', partitionKey: (p) => `k${p.n}` })
+  const bus = await newBus(t, { source: 'stamping-service' })
+  const got = deferred<MessageEnvelope>()
+  await bus.subscribe(Routed, (envelope) => { got.resolve(envelope as MessageEnvelope) })
+  await bus.start()
+  await bus.publish(Routed.create({ n: 7 }))
+  t.match(await got.promise, { eventType: 'test.Routed', payload: { n: 7 }, source: 'stamping-service', partitionKey: 'k7', version: '1.0' })
+  await t.rejects(bus.publish(Routed.create({ n: 'seven' } as never)), { code: 'OUTBOX_INVALID_PAYLOAD' }, 'a payload that fails its schema is refused')
+  t.equal(bus.deadLetters.length, 0)
+})
