@@ -154,3 +154,13 @@ t.test('pulsarConfigFromEnv: PULSAR_DRIVER chooses the driver when set, and only
   t.equal(pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_DRIVER: 'native' }).driver, 'native')
   t.throws(() => pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_DRIVER: 'grpc' }), { code: 'PULSAR_INVALID_CONFIG', message: 'Invalid Pulsar configuration: PULSAR_DRIVER must be auto, native, websocket, got "grpc"' })
 })
+
+t.test('the guide\'s environment block (PULSAR_URL=pulsar://… with PULSAR_TLS_ENABLED=true) fails naming the one change to make', async (t) => {
+  const guide = { PULSAR_URL: 'pulsar://192.168.1.100:6650', PULSAR_AUTH_TOKEN: token, PULSAR_TLS_ENABLED: 'true', PULSAR_TENANT: 'public', PULSAR_NAMESPACE: 'default' }
+  t.throws(() => resolvePulsarConfig(pulsarConfigFromEnv(guide)), {
+    code: 'PULSAR_INVALID_CONFIG',
+    message: /PULSAR_TLS_ENABLED is true but PULSAR_URL starts with pulsar:\/\/: use pulsar\+ssl:\/\/host:6651 for TLS/
+  })
+  const fixed = resolvePulsarConfig(pulsarConfigFromEnv({ ...guide, PULSAR_URL: 'pulsar+ssl://192.168.1.100:6651' }))
+  t.match(fixed, { serviceUrl: 'pulsar+ssl://192.168.1.100:6651', tls: { enabled: true } }, 'with that change it resolves, TLS on')
+})
