@@ -44,6 +44,16 @@ export const InvalidEnvelopeError = createError(
   'Invalid message envelope: %s',
   400
 )
+/**
+ * Thrown by a handler to send the message to the dead-letter topic at once, with the reason,
+ * instead of failing until its redeliveries run out (the guide's save_to_dlq): for a message that
+ * no retry can fix.
+ */
+export const DeadLetterError = createError(
+  'OUTBOX_DEAD_LETTER',
+  'Dead-lettered by its handler: %s',
+  422
+)
 export const MalformedMessageError = createError(
   'OUTBOX_MALFORMED_MESSAGE',
   'Cannot decode message: %s. The producer did not use this codec or the bytes were damaged; the message is dead-lettered, not retried',

@@ -34,6 +34,6 @@ export type { OutboxLogger } from './logger.js'
 
 // The errors an application catches (every error also has a stable `code`)
 export {
-  BusNotStartedError, BusStoppedError, DatabaseUnavailableError, InvalidOptionsError,
+  BusNotStartedError, BusStoppedError, DatabaseUnavailableError, DeadLetterError, InvalidOptionsError,
   InvalidPayloadError, NoTransactionError
 } from './errors.js'

@@ -98,6 +98,9 @@ export class Dispatcher {
           'Handler failed: the database is unreachable; the message will be redelivered, and not dead-lettered for it')
         return { kind: 'retry', error }
       }
+      if ((error as { code?: unknown }).code === 'OUTBOX_DEAD_LETTER') {
+        return { kind: 'dead-letter', reason: error.message, envelope }
+      }
       if (delivery.redeliveryCount >= maxRedeliveries) {
         return { kind: 'dead-letter', reason: `handler failed on delivery ${delivery.redeliveryCount + 1} of ${maxRedeliveries + 1}: ${error.message}`, envelope }
       }

@@ -19,7 +19,7 @@ const entryPoints = Object.entries(pkg.exports)
 
 /** The names the main entry exports, types included: its documented public API. */
 const MAIN_ENTRY = [
-  'BusNotStartedError', 'BusStoppedError', 'DatabaseUnavailableError', 'Delivery', 'EventDefinition', 'EventSelector',
+  'BusNotStartedError', 'BusStoppedError', 'DatabaseUnavailableError', 'DeadLetterError', 'Delivery', 'EventDefinition', 'EventSelector',
   'FastifyOutbox', 'FastifyOutboxOptions', 'InboxContext', 'InboxHandler', 'InvalidOptionsError', 'InvalidPayloadError',
   'JsonCodec', 'MemoryBus', 'MemoryBusOptions', 'MessageBus', 'MessageCodec', 'MessageEnvelope', 'MessageHandler', 'MetricsOptions',
   'NoTransactionError', 'OutboxDatabase', 'OutboxLogger', 'OutboxProjector', 'PayloadOf', 'ProjectorOptions',

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import t, { type Test } from 'tap'
-import { createEnvelope, defineEvent, MemoryBus, type MessageEnvelope } from '../../support/library.js'
+import { createEnvelope, DeadLetterError, defineEvent, MemoryBus, type MessageEnvelope } from '../../support/library.js'
 import { deferred, waitFor } from '../../support/wait.js'
 
 const ThingHappened = defineEvent('test.ThingHappened', Type.Object({ n: Type.Integer() }))
@@ -203,4 +203,18 @@ t.test('publish takes an event made by create(): its payload checked and the env
   t.match(await got.promise, { eventType: 'test.Routed', payload: { n: 7 }, source: 'stamping-service', partitionKey: 'k7', version: '1.0' })
   await t.rejects(bus.publish(Routed.create({ n: 'seven' } as never)), { code: 'OUTBOX_INVALID_PAYLOAD' }, 'a payload that fails its schema is refused')
   t.equal(bus.deadLetters.length, 0)
+})
+
+t.test('a handler throwing DeadLetterError sends the message to the dead letters at once, with its reason', async (t) => {
+  const bus = await newBus(t, { maxRedeliveries: 5 })
+  let calls = 0
+  await bus.subscribe(ThingHappened, () => {
+    calls++
+    throw new DeadLetterError('customer c-9 does not exist')
+  })
+  await bus.start()
+  await bus.publish(envelopeOf(1))
+  await waitFor(() => bus.deadLetters.length === 1, 'the dead letter')
+  t.equal(calls, 1, 'not retried')
+  t.match(bus.deadLetters[0], { reason: 'Dead-lettered by its handler: customer c-9 does not exist' })
 })
