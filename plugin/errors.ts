@@ -104,11 +104,6 @@ export const BusStoppedError = createError(
   'The %s message bus is stopped; it cannot %s',
   503
 )
-export const PublishFailedError = createError(
-  'OUTBOX_PUBLISH_FAILED',
-  'Publishing %s failed: %s',
-  503
-)
 
 // Pulsar
 export const PulsarConfigError = createError(
