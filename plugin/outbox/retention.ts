@@ -1,5 +1,3 @@
-import type { Outbox } from './outbox.js'
-import type { Inbox } from '../inbox/inbox.js'
 import { silentLogger, type OutboxLogger } from '../logger.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
 
@@ -19,10 +17,18 @@ export interface RetentionOptions {
 
 const MAX_BATCHES_PER_SWEEP = 100
 
+/** What the sweeper purges: old published outbox rows (the outbox), old marks (the inbox). */
+export interface PublishedRowsPurge {
+  purgePublished (olderThanMs: number, limit: number): Promise<number>
+}
+export interface InboxMarksPurge {
+  purge (olderThanMs: number, limit: number): Promise<number>
+}
+
 /** Deletes old published rows and inbox marks in the background, a small batch at a time. */
 export class RetentionSweeper {
-  readonly #outbox: Outbox
-  readonly #inbox: Inbox | null
+  readonly #outbox: PublishedRowsPurge
+  readonly #inbox: InboxMarksPurge | null
   readonly #logger: OutboxLogger
   readonly #publishedMs: number
   readonly #inboxMs: number
@@ -31,7 +37,7 @@ export class RetentionSweeper {
   #timer: NodeJS.Timeout | null = null
   #sweeping: Promise<unknown> | null = null
 
-  constructor (outbox: Outbox, inbox: Inbox | null, options: RetentionOptions = {}, logger: OutboxLogger = silentLogger) {
+  constructor (outbox: PublishedRowsPurge, inbox: InboxMarksPurge | null, options: RetentionOptions = {}, logger: OutboxLogger = silentLogger) {
     this.#outbox = outbox
     this.#inbox = inbox
     this.#logger = logger
