@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify'
 import { correlatedRequestId, outboxPlugin, type FastifyOutboxOptions, type MessageBus, type OutboxDatabase } from 'fastify-outbox'
+import { outboxBoard } from 'fastify-outbox/board'
 import { demoEvents } from './events.js'
 import { subscribeReserveStock } from './handlers/reserve-stock.js'
 import { subscribeSettleOrder } from './handlers/settle-order.js'
@@ -22,6 +23,8 @@ export interface OrderServiceOptions {
    * request spans the outbox's trace context then continues.
    */
   instrumentation?: FastifyPluginAsync | FastifyPluginCallback
+  /** Serves the outbox board at /outbox, open to this token only; default no board. */
+  boardToken?: string
 }
 
 export const SERVICE_NAME = 'order-service'
@@ -47,6 +50,7 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     // Prometheus metrics at /metrics: backlog, relay, handlers, inbox, dead letters.
     metrics: true
   })
+  if (options.boardToken !== undefined) await app.register(outboxBoard, { token: options.boardToken })
   await app.register(orderRoutes)
   await app.register(healthRoutes)
   await subscribeReserveStock(app)

@@ -42,6 +42,8 @@ export interface ServiceConfig {
    * your load balancer's probe period times its failure threshold. Counts within SHUTDOWN_TIMEOUT_MS.
    */
   stopDelayMs: number
+  /** OUTBOX_BOARD_TOKEN: serves the outbox board at /outbox/?token=… (at least 16 characters); unset: no board. */
+  boardToken: string | null
   /**
    * OUTBOX_CODEC: how events are written, `avro` or `json`; default avro on Pulsar (its topics
    * then carry Avro schemas in the registry, which gain event types compatibly), json elsewhere.
@@ -74,6 +76,7 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
     shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000,
     stopDelayMs: readMilliseconds('STOP_DELAY_MS', env.STOP_DELAY_MS) ?? 0,
+    boardToken: nonEmpty(env.OUTBOX_BOARD_TOKEN),
     codec: readCodec(env.OUTBOX_CODEC, bus === 'pulsar' ? 'avro' : 'json')
   }
 }
