@@ -54,7 +54,7 @@ export interface ReceivedMessage {
   readonly publishTime: string
 }
 
-export interface SubscribeOptions {
+export interface ConsumerOptions {
   readonly topic: string
   readonly subscription: string
   readonly type: SubscriptionType
@@ -85,7 +85,7 @@ export interface PulsarDriver {
    */
   connect (): Promise<void>
   createProducer (options: ProducerOptions): Promise<PulsarProducer>
-  subscribe (options: SubscribeOptions): Promise<PulsarConsumer>
+  subscribe (options: ConsumerOptions): Promise<PulsarConsumer>
   /** Closes every producer and consumer it made, then its connections. Idempotent. */
   close (): Promise<void>
 }

@@ -4,7 +4,7 @@ import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { eventLogFields, type OutboxLogger } from '../logger.js'
-import type { PulsarConsumer, PulsarDriver, ReceivedMessage, SubscribeOptions } from './driver.js'
+import type { PulsarConsumer, PulsarDriver, ReceivedMessage, ConsumerOptions } from './driver.js'
 import { PROPERTY } from '../bus/message-properties.js'
 
 export interface GroupConsumerOptions {
@@ -41,7 +41,7 @@ export class GroupConsumer {
     this.#subscribed = new Promise((resolve) => { this.#onSubscribed = resolve })
   }
 
-  async open (driver: PulsarDriver, subscribe: Omit<SubscribeOptions, 'onMessage'>): Promise<void> {
+  async open (driver: PulsarDriver, subscribe: Omit<ConsumerOptions, 'onMessage'>): Promise<void> {
     try {
       this.#consumer = await driver.subscribe({
         ...subscribe,

@@ -1,7 +1,7 @@
 import type { Client, ClientConfig, LogLevel, SubscriptionType as NativeSubscriptionType } from 'pulsar-client'
 import { pulsarAdmin } from '../admin.js'
 import { topicFor, type ResolvedPulsarConfig } from '../config.js'
-import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions, SubscriptionType } from '../driver.js'
+import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ConsumerOptions, SubscriptionType } from '../driver.js'
 import { redactUrl } from '../service-url.js'
 import { loadPulsarClient, type PulsarClientModule } from './load-client.js'
 import { brokerSendErrors, listenToClientLog } from './client-log.js'
@@ -114,7 +114,7 @@ export class NativeDriver implements PulsarDriver {
     }
   }
 
-  async subscribe (options: SubscribeOptions): Promise<PulsarConsumer> {
+  async subscribe (options: ConsumerOptions): Promise<PulsarConsumer> {
     const client = this.#open('subscribe')
     try {
       const consumer = await client.subscribe({

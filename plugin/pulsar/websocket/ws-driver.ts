@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { pulsarAdmin } from '../admin.js'
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../../bus/backoff.js'
 import type { ResolvedPulsarConfig } from '../config.js'
-import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, SubscribeOptions } from '../driver.js'
+import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ConsumerOptions } from '../driver.js'
 import { toWebSocketBase } from '../service-url.js'
 import { clientTlsOptions } from '../tls.js'
 import { consumerUrl, producerUrl } from './endpoints.js'
@@ -89,7 +89,7 @@ export class WebSocketDriver implements PulsarDriver {
     }
   }
 
-  async subscribe (options: SubscribeOptions): Promise<PulsarConsumer> {
+  async subscribe (options: ConsumerOptions): Promise<PulsarConsumer> {
     this.#checkOpen('subscribe')
     const url = consumerUrl(this.#base, options.topic, options.subscription, {
       subscriptionType: options.type,

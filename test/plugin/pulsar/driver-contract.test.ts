@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { resolvePulsarConfig, type ResolvedPulsarConfig } from '../../support/library.js'
-import type { DriverOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ReceivedMessage, SubscribeOptions } from '../../../plugin/pulsar/driver.js'
+import type { DriverOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ReceivedMessage, ConsumerOptions } from '../../../plugin/pulsar/driver.js'
 import { topicFor } from '../../../plugin/pulsar/config.js'
 import { admin, brokerConfig, brokerSkipReason, uniqueName } from './broker.js'
 import { Mailbox } from '../../support/mailbox.js'
@@ -31,7 +31,7 @@ function contract (t: Test, make: MakeDriver, skip: string | false): void {
     return driver
   }
 
-  const subscribe = async (driver: PulsarDriver, topic: string, overrides: Partial<SubscribeOptions> = {}): Promise<{ consumer: PulsarConsumer, mailbox: Mailbox<ReceivedMessage> }> => {
+  const subscribe = async (driver: PulsarDriver, topic: string, overrides: Partial<ConsumerOptions> = {}): Promise<{ consumer: PulsarConsumer, mailbox: Mailbox<ReceivedMessage> }> => {
     const mailbox = new Mailbox<ReceivedMessage>()
     const consumer = await driver.subscribe({
       topic,
