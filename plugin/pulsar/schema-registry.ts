@@ -80,15 +80,16 @@ export class SchemaRegistry implements SchemaLookup {
 
   /**
    * The broker answers an incompatible schema with HTTP 409 (register) or 500 (compatibility
-   * check) and an IncompatibleSchemaException in the text: that is the schema's fault, not an
-   * outage, so it becomes PULSAR_SCHEMA_INCOMPATIBLE with the broker's reason.
+   * check) and an IncompatibleSchemaException in the text, or at registration only "Error during
+   * schema compatibility check with strategy FULL": that is the schema's fault, not an outage, so
+   * it becomes PULSAR_SCHEMA_INCOMPATIBLE with the broker's reason.
    */
   async #refusalAsTyped (topic: string, call: Promise<unknown>): Promise<unknown> {
     try {
       return await call
     } catch (err) {
       const message = err instanceof PulsarAdminError ? (err as Error).message : ''
-      if (!/incompatib/i.test(message)) throw err
+      if (!/incompatib|compatibility check/i.test(message)) throw err
       const strategy = /strategy (\w+)/.exec(message)?.[1] ?? 'of the namespace'
       // The broker's first line says why; the lines after it repeat the whole schema.
       const reason = (/Incompatible[^:]*: ([^\n]*)/i.exec(message)?.[1] ?? message).replace(/[:\s]+$/, '')
