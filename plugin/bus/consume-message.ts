@@ -4,7 +4,7 @@ import type { SubscriptionGroup } from './subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 
 /** A message as a transport received it. */
-export interface IncomingMessage {
+export interface TransportMessage {
   readonly bytes: Uint8Array
   readonly messageId: string
   readonly redeliveryCount: number
@@ -41,7 +41,7 @@ const MAX_RETRY_DELAY_MS = 30_000
 export async function consumeMessage (
   dispatcher: Dispatcher,
   group: SubscriptionGroup,
-  message: IncomingMessage,
+  message: TransportMessage,
   settler: MessageSettler,
   options: ConsumeOptions
 ): Promise<void> {

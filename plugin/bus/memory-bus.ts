@@ -1,5 +1,5 @@
 import { AbstractBus, type BusOptions } from './abstract-bus.js'
-import { consumeMessage, type IncomingMessage } from './consume-message.js'
+import { consumeMessage, type TransportMessage } from './consume-message.js'
 import { KeyedWorkQueue } from './keyed-work-queue.js'
 import { checkReplayOptions, type ReplayDeadLettersOptions } from './replay-options.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
@@ -31,7 +31,7 @@ export type MemoryBusOptions = BusOptions
 
 interface MemorySubscription {
   /** Messages waiting for a consumer (none attached, or the bus is stopped). */
-  readonly backlog: IncomingMessage[]
+  readonly backlog: TransportMessage[]
   /** Messages published and not yet handed to the consumer's queue (the simulated network hop). */
   inTransit: number
   consumer: MemoryConsumer | null
@@ -39,10 +39,10 @@ interface MemorySubscription {
 
 interface MemoryConsumer {
   readonly group: SubscriptionGroup
-  readonly queue: KeyedWorkQueue<IncomingMessage>
+  readonly queue: KeyedWorkQueue<TransportMessage>
   readonly retryTimers: Set<NodeJS.Timeout>
   /** Messages whose handlers run now: unsettled, so a broker would give them to the next consumer. */
-  readonly running: Set<IncomingMessage>
+  readonly running: Set<TransportMessage>
 }
 
 /**
@@ -117,7 +117,7 @@ export class MemoryBus extends AbstractBus {
       group,
       retryTimers: new Set(),
       running: new Set(),
-      queue: new KeyedWorkQueue<IncomingMessage>(this.options.concurrency, (message) => this.#consume(subscription, consumer, message))
+      queue: new KeyedWorkQueue<TransportMessage>(this.options.concurrency, (message) => this.#consume(subscription, consumer, message))
     }
     subscription.consumer = consumer
     const waiting = subscription.backlog.splice(0)
@@ -151,7 +151,7 @@ export class MemoryBus extends AbstractBus {
     if (subscriptions === undefined) return
     const messageId = `memory:${++this.#nextMessageId}`
     for (const subscription of subscriptions.values()) {
-      const message: IncomingMessage = { bytes, messageId, redeliveryCount: 0, key, contentType, properties }
+      const message: TransportMessage = { bytes, messageId, redeliveryCount: 0, key, contentType, properties }
       subscription.inTransit++
       setImmediate(() => {
         subscription.inTransit--
@@ -160,7 +160,7 @@ export class MemoryBus extends AbstractBus {
     }
   }
 
-  #deliver (subscription: MemorySubscription, message: IncomingMessage): void {
+  #deliver (subscription: MemorySubscription, message: TransportMessage): void {
     const consumer = subscription.consumer
     if (consumer === null || !this.started) {
       subscription.backlog.push(message)
@@ -169,7 +169,7 @@ export class MemoryBus extends AbstractBus {
     consumer.queue.push(consumer.group.ordered ? message.key : null, message)
   }
 
-  async #consume (subscription: MemorySubscription, consumer: MemoryConsumer, message: IncomingMessage): Promise<void> {
+  async #consume (subscription: MemorySubscription, consumer: MemoryConsumer, message: TransportMessage): Promise<void> {
     if (subscription.consumer !== consumer) {
       // Queued before the consumer closed: keep it for the next consumer instead of running it now.
       subscription.backlog.push(message)
