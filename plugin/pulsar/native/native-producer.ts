@@ -99,7 +99,15 @@ export class NativeProducer implements PulsarProducer {
     this.#generation++
     this.#retire(producer)
     const refusal = this.#context.refusals.latestSince(started)
-    if (refusal === null) throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+    if (refusal === null) {
+      // The client's log may not have said why (it reaches JavaScript late or not at all under
+      // load): a topic policy this message exceeds says it as well.
+      await this.#readTopicLimit()
+      if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
+        throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#limit.said)
+      }
+      throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
+    }
     const failure = sendFailure(refusal, failed)
     if ((failure as { code?: string }).code === 'PULSAR_MESSAGE_TOO_LARGE') this.#learnLimit(message.bytes.byteLength)
     throw failure
