@@ -3,6 +3,7 @@ import { pulsarAdmin } from '../admin.js'
 import { topicFor, type ResolvedPulsarConfig } from '../config.js'
 import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ConsumerOptions, SubscriptionType } from '../driver.js'
 import { redactUrl } from '../service-url.js'
+import { withTimeout } from '../../bus/time-limits.js'
 import { loadPulsarClient, type PulsarClientModule } from './load-client.js'
 import { brokerSendErrors, listenToClientLog } from './client-log.js'
 import { NativeConsumer } from './native-consumer.js'
@@ -155,14 +156,5 @@ export class NativeDriver implements PulsarDriver {
   #open (action: string): Client {
     if (this.#closed || this.#client === null) throw new BusStoppedError('pulsar', `${action}: its native driver is ${this.#closed ? 'closed' : 'not connected'}`)
     return this.#client
-  }
-}
-
-async function withTimeout<T> (work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([work, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(onTimeout()), ms) })])
-  } finally {
-    clearTimeout(timer)
   }
 }

@@ -6,6 +6,7 @@ import type { ResolvedPulsarConfig } from '../config.js'
 import type { BrokerSendErrors } from './broker-send-errors.js'
 import { nativeOpenFailure } from './native-errors.js'
 import { unreachableReason } from './reachable.js'
+import { settlesWithin } from '../../bus/time-limits.js'
 import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
 
 /** Beyond the client's own send timeout, how long a send may stay unsettled before we give up on it. */
@@ -69,10 +70,8 @@ export class NativeProducer implements PulsarProducer {
     // Refused here rather than by the broker: the client would stall every message behind it.
     // The policy is read again first: an operator may have raised it since.
     if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
-      await this.#readTopicLimit()
-      if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
-        throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#limit.said)
-      }
+      const limit = await this.#topicLimitBelow(message.bytes.byteLength)
+      if (limit !== null) throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, limit)
     }
     const producer = await this.#current()
     const generation = this.#generation
@@ -102,10 +101,8 @@ export class NativeProducer implements PulsarProducer {
     if (refusal === null) {
       // The client's log may not have said why (it reaches JavaScript late or not at all under
       // load): a topic policy this message exceeds says it as well.
-      await this.#readTopicLimit()
-      if (this.#limit !== null && message.bytes.byteLength > this.#limit.bytes) {
-        throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, this.#limit.said)
-      }
+      const limit = await this.#topicLimitBelow(message.bytes.byteLength)
+      if (limit !== null) throw new PulsarMessageTooLargeError(what, message.bytes.byteLength, limit)
       throw new PulsarConnectError(where, `sending to ${this.topic} got no receipt within ${deadlineMs} ms`)
     }
     const failure = sendFailure(refusal, failed)
@@ -123,6 +120,12 @@ export class NativeProducer implements PulsarProducer {
     } catch {
       // No admin rights or no web port: the broker's refusal still says it, later and slower.
     }
+  }
+
+  /** The topic's limit as the policy says it now, when `bytes` is over it; else null. */
+  async #topicLimitBelow (bytes: number): Promise<string | null> {
+    await this.#readTopicLimit()
+    return this.#limit !== null && bytes > this.#limit.bytes ? this.#limit.said : null
   }
 
   #learnLimit (refusedBytes: number): void {
@@ -181,9 +184,6 @@ export class NativeProducer implements PulsarProducer {
       this.#active = null
       this.#producer = null
     }
-    let timer: NodeJS.Timeout | undefined
-    void Promise.race([stuck.close(), new Promise((resolve) => { timer = setTimeout(resolve, RETIRE_TIMEOUT_MS) })])
-      .catch(() => null)
-      .finally(() => clearTimeout(timer))
+    void settlesWithin(stuck.close(), RETIRE_TIMEOUT_MS)
   }
 }
