@@ -12,23 +12,27 @@ import { freshNamespace, testBrokerConfig } from '../support/pulsar-namespace.js
 import { waitFor } from '../support/wait.js'
 
 /**
- * The admin CLI as users run it: the package's `bin` after `npm run build`, a real process with
- * DATABASE_URL and the PULSAR_* variables, against the real PostgreSQL and the shared broker
- * (in a namespace of its own). Each command's JSON, its text where it matters, and its exit code.
+ * The admin CLI as users run it: the built CLI that the package's `bin` runs once installed, a
+ * real process with DATABASE_URL and the PULSAR_* variables, against the real PostgreSQL and the
+ * shared broker (in a namespace of its own); and `npx fastify-outbox` in this repository, as the
+ * README shows it beside `npm start`. Each command's JSON, its text where it matters, and its exit code.
  */
 
 t.setTimeout(600_000)
 
 const run = promisify(execFile)
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> }
-const BIN = pkg.bin['fastify-outbox']!
+/** What the package's bin runs in an installed package (one without the TypeScript sources). */
+const BUILT_CLI = 'dist/plugin/cli/main.js'
+/** `npx fastify-outbox` as in a clone of this repository: the package's own bin, found by npm. */
+const NPX = ['npx', '--no-install', 'fastify-outbox'] as const
 
 interface CliResult { code: number, stdout: string, stderr: string }
 
-async function cli (args: string[], env: Record<string, string>): Promise<CliResult> {
+async function cli (args: string[], env: Record<string, string>, command: readonly string[] = [process.execPath, BUILT_CLI]): Promise<CliResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(DATABASE_URL|PULSAR_.*|OUTBOX_.*)$/.test(key)))
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...inherited, ...env }, timeout: 60_000 })
+    const { stdout, stderr } = await run(command[0]!, [...command.slice(1), ...args], { env: { ...inherited, ...env }, timeout: 60_000 })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const failed = err as { code: number, stdout: string, stderr: string }
@@ -146,18 +150,19 @@ t.test('dead-letter commands on the shared broker', async (t) => {
   t.match(json(await cli(['dead-letter', 'list', '--json'], env)), [{ parked: 0 }], 'nothing left parked')
 })
 
-t.test('status with the demo running on its embedded database: the backlog from its /health', async (t) => {
+t.test('npx fastify-outbox status with the demo running on its embedded database: the backlog from its /health', async (t) => {
+  t.equal(pkg.bin['fastify-outbox'], './bin/fastify-outbox.js', 'the bin is the launcher that runs the sources in a clone and the build once installed')
   const service = spawnService(t)
   const url = await service.listening()
   t.equal(await settledOverHttp(url, await placeOrderOverHttp(url)), 'confirmed', 'the demo works')
-  const status = await cli(['status', '--json'], { OUTBOX_SERVICE_URL: url })
+  const status = await cli(['status', '--json'], { OUTBOX_SERVICE_URL: url }, NPX)
   t.equal(status.code, 0, status.stderr)
   const reported = json<Record<string, unknown>>(status)
   t.match(reported, { pending: Number, failed: 0, blockedKeys: [], from: `${url}/health` })
   t.ok(reported.oldestPendingMs === null || typeof reported.oldestPendingMs === 'number', 'and the oldest pending age')
   service.signal('SIGTERM')
   await service.exited
-  const gone = await cli(['status'], { OUTBOX_SERVICE_URL: url })
+  const gone = await cli(['status'], { OUTBOX_SERVICE_URL: url }, NPX)
   t.equal(gone.code, 2, 'no database and no service: exit 2')
   t.match(gone.stderr, /Neither DATABASE_URL is set nor does a service answer at .*set DATABASE_URL to the outbox's database, or OUTBOX_SERVICE_URL to a running service/)
 })

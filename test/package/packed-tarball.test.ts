@@ -32,7 +32,7 @@ t.test('the packed tarball installs with the README\'s lines, type-checks and ru
   // and never the one other tests run from. The repository's .npmrc turns install scripts off,
   // which would skip the prepack build too.
   const checkout = join(work, 'checkout')
-  for (const path of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'plugin', 'service', 'drizzle', 'scripts/migrate.ts', 'scripts/copy-migrations.mjs']) {
+  for (const path of ['package.json', 'README.md', 'bin', 'tsconfig.json', 'tsconfig.build.json', 'plugin', 'service', 'drizzle', 'scripts/migrate.ts', 'scripts/copy-migrations.mjs']) {
     await cp(path, join(checkout, path), { recursive: true })
   }
   await symlink(resolve('node_modules'), join(checkout, 'node_modules'), 'dir')
@@ -42,7 +42,7 @@ t.test('the packed tarball installs with the README\'s lines, type-checks and ru
 
   t.test('what is in the tarball', async (t) => {
     for (const file of ['dist/plugin/index.js', 'dist/plugin/index.d.ts', 'dist/plugin/index.js.map', 'dist/plugin/pulsar/index.d.ts',
-      'dist/drizzle/0000_outbox_inbox.sql', 'dist/drizzle/meta/_journal.json', 'README.md', 'package.json']) {
+      'dist/drizzle/0000_outbox_inbox.sql', 'dist/drizzle/meta/_journal.json', 'bin/fastify-outbox.js', 'README.md', 'package.json']) {
       t.ok(files.includes(file), `has ${file}`)
     }
     t.same(files.filter((file) => /^(test|bench|scripts|service|examples|plugin)\//.test(file) || file.startsWith('dist/service/') || /(^|\/)[^/]+\.test\./.test(file)), [],
@@ -76,4 +76,8 @@ t.test('the packed tarball installs with the README\'s lines, type-checks and ru
 
   const { stdout: output } = await run('node', [join(project, 'out', 'orders-app.js')], { cwd: project, timeout: 120_000 })
   t.match(output, /201 \{"id":"o-1"\}\nrelayed shop\.OrderPlaced for o-1, correlation checkout-1\n/, 'the example runs')
+
+  // The admin CLI as the README shows it, from the installed package's bin (its built files).
+  const { stdout: usage } = await run('npx', ['--no-install', 'fastify-outbox', '--help'], { cwd: project, timeout: 60_000 })
+  t.match(usage, /^Usage: fastify-outbox <command>/, 'npx fastify-outbox runs the installed CLI')
 })
