@@ -105,6 +105,13 @@ export const BusStoppedError = createError(
   503
 )
 
+// Starting
+export const StartTimeoutError = createError(
+  'OUTBOX_START_TIMEOUT',
+  '%s did not start within %s: %s, or give Fastify a longer pluginTimeout',
+  500
+)
+
 // Pulsar
 export const PulsarConfigError = createError(
   'PULSAR_INVALID_CONFIG',

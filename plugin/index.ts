@@ -35,5 +35,5 @@ export type { OutboxLogger } from './logger.js'
 // The errors an application catches (every error also has a stable `code`)
 export {
   BusNotStartedError, BusStoppedError, DatabaseUnavailableError, DeadLetterError, InvalidOptionsError,
-  InvalidPayloadError, NoTransactionError
+  InvalidPayloadError, NoTransactionError, StartTimeoutError
 } from './errors.js'

@@ -109,6 +109,7 @@ export class OutboxProjector {
   #wake: (() => void) | null = null
   #nudged = false
   #unlisten: Unlisten | null = null
+  #starting: Promise<void> | null = null
   #consecutiveErrors = 0
 
   constructor (options: ProjectorOptions) {
@@ -152,6 +153,16 @@ export class OutboxProjector {
     if (this.#state !== 'stopped') return
     this.#state = 'running'
     this.#consecutiveErrors = 0
+    const starting = this.#start()
+    this.#starting = starting
+    try {
+      await starting
+    } finally {
+      this.#starting = null
+    }
+  }
+
+  async #start (): Promise<void> {
     try {
       const freed = await releaseLeasesOf(this.#db, this.#table, this.#id)
       if (freed > 0) this.#logger.info({ freed, projectorId: this.#id }, 'OutboxProjector freed the leases of its previous run')
@@ -159,14 +170,23 @@ export class OutboxProjector {
       // Not fatal: those leases simply run out. The loop reports a database outage anyway.
       this.#logger.warn({ err }, 'OutboxProjector could not free its previous leases')
     }
+    // stop() may come while the database is slow to answer (the app gave up starting): then
+    // nothing may outlive it, neither the loop nor a listening connection.
+    if (this.#state !== 'running') return
+    let unlisten: Unlisten | null = null
     if (this.#channel !== null) {
       try {
-        this.#unlisten = await listenForNotifications(this.#db, this.#channel, () => this.nudge(), () => this.nudge())
+        unlisten = await listenForNotifications(this.#db, this.#channel, () => this.nudge(), () => this.nudge())
       } catch (err) {
         // Polling still relays everything; LISTEN only makes it sooner.
         this.#logger.warn({ err, channel: this.#channel }, 'OutboxProjector could not LISTEN; relying on polling')
       }
     }
+    if (this.#state !== 'running') {
+      await unlisten?.().catch((err: unknown) => this.#logger.warn({ err }, 'OutboxProjector UNLISTEN failed'))
+      return
+    }
+    this.#unlisten = unlisten
     this.#loop = this.#run()
     this.#logger.info({ batchSize: this.#batchSize, pollIntervalMs: this.#pollIntervalMs, bus: this.#bus.kind }, 'OutboxProjector started')
   }
@@ -180,6 +200,8 @@ export class OutboxProjector {
     this.#state = 'stopping'
     this.#wake?.()
     try {
+      // A start still waiting for the database ends on its answer or its driver's connect timeout.
+      await this.#starting
       await this.#loop
     } finally {
       this.#loop = null

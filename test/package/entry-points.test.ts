@@ -23,7 +23,7 @@ const MAIN_ENTRY = [
   'FastifyOutbox', 'FastifyOutboxOptions', 'InboxContext', 'InboxHandler', 'InvalidOptionsError', 'InvalidPayloadError',
   'JsonCodec', 'MemoryBus', 'MemoryBusOptions', 'MessageBus', 'MessageCodec', 'MessageEnvelope', 'MessageHandler', 'MetricsOptions',
   'NoTransactionError', 'OutboxDatabase', 'OutboxLogger', 'OutboxProjector', 'PayloadOf', 'ProjectorOptions',
-  'PublishOptions', 'SubscribeOptions', 'correlatedRequestId', 'createEnvelope', 'createOutboxTables', 'default',
+  'PublishOptions', 'StartTimeoutError', 'SubscribeOptions', 'correlatedRequestId', 'createEnvelope', 'createOutboxTables', 'default',
   'defineEvent', 'inbox', 'outbox', 'outboxMigrations', 'outboxPlugin'
 ]
 
