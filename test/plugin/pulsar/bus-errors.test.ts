@@ -4,7 +4,8 @@ import { brokerSkipReason, uniqueName } from './broker.js'
 import { envelopeOf, startedBus, uniqueEventType } from './bus-fixture.js'
 import { Mailbox } from '../../support/mailbox.js'
 import { driverUnderTest } from '../../support/pulsar-driver.js'
-import { deferred } from '../../support/wait.js'
+import { deferred, waitFor } from '../../support/wait.js'
+import { FaultProxy } from '../../../scripts/chaos/fault-proxy.js'
 
 const skip = await brokerSkipReason()
 
@@ -27,6 +28,23 @@ t.test('start() against an unknown host says the DNS lookup failed', async (t) =
   const bus = new PulsarBus({ source: 'svc', serviceUrl: 'pulsar://no-such-host.invalid:6650', driver: driverUnderTest, connectTimeoutMs: 3000 })
   const address = driverUnderTest === 'native' ? 'pulsar://no-such-host\\.invalid:6650' : 'http://no-such-host\\.invalid:8080'
   await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: new RegExp(`at ${address}: .*(unknown host|DNS lookup failed)`) })
+})
+
+t.test('start() against a broker behind a partition (connections accepted, never answered): PulsarConnectError at the connect timeout, nothing left open after stop()', { skip }, async (t) => {
+  const broker = await FaultProxy.start('broker', { host: '127.0.0.1', port: 6650 })
+  const web = await FaultProxy.start('web', { host: '127.0.0.1', port: 8080 })
+  t.teardown(async () => { await broker.close(); await web.close() })
+  broker.partition()
+  web.partition()
+  const bus = new PulsarBus({ source: 'svc', serviceUrl: broker.rewrite('pulsar://127.0.0.1:6650'), webServiceUrl: web.rewrite('http://127.0.0.1:8080'), driver: driverUnderTest, connectTimeoutMs: 2000 })
+  const started = Date.now()
+  const err = await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /no answer .*within 2000 ms.*Check that the broker is up/ }) as unknown as Error
+  t.ok(Date.now() - started < 6000, `within a few connect timeouts (${Date.now() - started} ms)`)
+  t.ok(isTransportOutage(err), 'an outage')
+  broker.heal()
+  web.heal()
+  await bus.stop()
+  await waitFor(() => broker.connections + web.connections === 0, 'the bus to close every connection it opened', 10_000)
 })
 
 t.test('bad configuration is refused when the bus is made, with the fix', async (t) => {
