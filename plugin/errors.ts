@@ -1,9 +1,11 @@
 import createError from '@fastify/error'
 
 /**
- * Every error a user of this library can cause, in one place. Each has a stable code
- * (match on `err.code`, never on the message) and a message that names the cause and the fix.
- * Messages are formatted with util.format: each `%s` takes one constructor argument.
+ * The core's errors, in one place: each transport adapter and optional codec lists its own beside
+ * it (plugin/pulsar/errors.ts, plugin/kafka/errors.ts, plugin/codec/avro/avro-errors.ts, ...).
+ * Each has a stable code (match on `err.code`, never on the message) and a message that names
+ * the cause and the fix. Messages are formatted with util.format: each `%s` takes one
+ * constructor argument.
  */
 
 // Configuration
@@ -110,60 +112,6 @@ export const StartTimeoutError = createError(
   'OUTBOX_START_TIMEOUT',
   '%s did not start within %s: %s, or give Fastify a longer pluginTimeout',
   500
-)
-
-// Pulsar
-export const PulsarConfigError = createError(
-  'PULSAR_INVALID_CONFIG',
-  'Invalid Pulsar configuration: %s',
-  500
-)
-export const PulsarConnectError = createError(
-  'PULSAR_CONNECT_FAILED',
-  'Failed to connect to Pulsar at %s: %s. Check that the broker is up, that its port is reachable from here, and the value of PULSAR_URL (and PULSAR_WEB_URL for the WebSocket driver)',
-  503
-)
-export const PulsarAuthError = createError(
-  'PULSAR_AUTH_FAILED',
-  'Pulsar at %s refused the credentials: %s. Check PULSAR_AUTH_TOKEN (a JWT signed with the broker\'s secret and allowed on this namespace)',
-  503
-)
-export const PulsarTopicError = createError(
-  'PULSAR_TOPIC_NOT_FOUND',
-  'Pulsar topic %s is not available: %s. Create the tenant/namespace (pulsar-admin namespaces create) or enable allowAutoTopicCreation on the broker',
-  503
-)
-export const PulsarMessageTooLargeError = createError(
-  'PULSAR_MESSAGE_TOO_LARGE',
-  'Message %s is %s bytes, over the broker\'s limit of %s bytes (maxMessageSize). Keep payloads small: store large documents elsewhere and publish a reference',
-  413
-)
-export const PulsarNativeDriverError = createError(
-  'PULSAR_NATIVE_UNAVAILABLE',
-  'The native Pulsar driver cannot be loaded: %s. Install the optional package pulsar-client with its native addon, or use driver: "websocket"',
-  500
-)
-
-// Pulsar (transport details)
-export const PulsarAdminError = createError(
-  'PULSAR_ADMIN_FAILED',
-  'Pulsar admin request %s failed: %s',
-  502
-)
-export const PulsarSubscriptionBusyError = createError(
-  'PULSAR_SUBSCRIPTION_BUSY',
-  'Subscription %s on %s is held by another consumer: %s. An Exclusive subscription takes one consumer (a Failover one takes more, one active); use Shared or Key_Shared for several instances, or another subscription name',
-  409
-)
-export const PulsarSchemaIncompatibleError = createError(
-  'PULSAR_SCHEMA_INCOMPATIBLE',
-  'Pulsar\'s schema registry refuses the schema of topic %s (compatibility strategy %s): %s. Make the change compatible (add payload fields with a default; a new event type on a JSON topic needs the BACKWARD strategy, or the Avro codec), or publish the change as a new event type',
-  409
-)
-export const PulsarSendError = createError(
-  'PULSAR_SEND_FAILED',
-  'Pulsar rejected a message for %s: %s',
-  502
 )
 
 // The database

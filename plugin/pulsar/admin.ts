@@ -5,7 +5,7 @@ import { resolvePulsarConfig, topicFor } from './config.js'
 import { describeNetworkError, httpReason } from './broker-errors.js'
 import { toHttpBase } from './service-url.js'
 import { clientTlsOptions } from './tls.js'
-import { PulsarAdminError, PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarTopicError } from '../errors.js'
+import { PulsarAdminError, PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarTopicError } from './errors.js'
 
 /** The parts of Pulsar's topic stats this library and its tests read; the broker sends more. */
 export interface TopicStats {

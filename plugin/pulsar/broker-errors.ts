@@ -1,4 +1,4 @@
-import { PulsarAuthError, PulsarConnectError, PulsarMessageTooLargeError, PulsarSendError, PulsarTopicError } from '../errors.js'
+import { PulsarAuthError, PulsarConnectError, PulsarMessageTooLargeError, PulsarSendError, PulsarTopicError } from './errors.js'
 
 export interface FailedSend {
   /** Where we were talking to, for messages (no credentials). */

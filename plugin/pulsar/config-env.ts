@@ -1,4 +1,4 @@
-import { PulsarConfigError } from '../errors.js'
+import { PulsarConfigError } from './errors.js'
 import { resolvePulsarConfig, type ResolvedPulsarConfig, type TopicPrefix } from './config.js'
 import { DRIVER_CHOICES, type DriverChoice } from './driver.js'
 

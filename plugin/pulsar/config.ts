@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs'
-import { PulsarConfigError } from '../errors.js'
+import { PulsarConfigError } from './errors.js'
 import { deriveWebServiceUrl, parseServiceUrl, parseWebServiceUrl, redactUrl } from './service-url.js'
 
 export type TopicPrefix = 'persistent' | 'non-persistent'

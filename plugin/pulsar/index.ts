@@ -14,4 +14,4 @@ export type { BackoffOptions } from '../bus/backoff.js'
 export {
   PulsarAdminError, PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarMessageTooLargeError,
   PulsarNativeDriverError, PulsarSchemaIncompatibleError, PulsarSendError, PulsarSubscriptionBusyError, PulsarTopicError
-} from '../errors.js'
+} from './errors.js'

@@ -2,7 +2,7 @@ import type { PulsarAdmin } from './admin.js'
 import type { ResolvedPulsarConfig } from './config.js'
 import type { MessageCodec, SchemaLookup, TopicSchema } from '../codec/codec.js'
 import type { EventCatalog } from '../events/event-catalog.js'
-import { PulsarAdminError, PulsarSchemaIncompatibleError } from '../errors.js'
+import { PulsarAdminError, PulsarSchemaIncompatibleError } from './errors.js'
 import type { OutboxLogger } from '../logger.js'
 
 export interface SchemaRegistryOptions {

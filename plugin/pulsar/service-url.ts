@@ -1,4 +1,4 @@
-import { PulsarConfigError } from '../errors.js'
+import { PulsarConfigError } from './errors.js'
 
 /**
  * The broker's two addresses: the binary protocol (`pulsar://`, the native driver) and the web

@@ -39,13 +39,17 @@ t.test('every entry point is built from a source file, and TypeScript resolves i
 })
 
 t.test('the main entry exports the public API and nothing else', async (t) => {
-  const program = ts.createProgram(['plugin/index.ts'], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, skipLibCheck: true })
-  const checker = program.getTypeChecker()
-  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile('plugin/index.ts')!)!
-  const exported = checker.getExportsOfModule(moduleSymbol).map((symbol) => symbol.name).sort()
+  const exported = exportsOf('plugin/index.ts')
   t.same(exported, [...MAIN_ENTRY].sort())
   t.ok(exported.length <= 40, `${exported.length} names: small enough to read at once`)
 })
+
+/** The names an entry point's source file exports, types included. */
+function exportsOf (file: string): string[] {
+  const program = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, skipLibCheck: true })
+  const checker = program.getTypeChecker()
+  return checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file)!)!).map((symbol) => symbol.name).sort()
+}
 
 /** The modules a file loads when it is imported: its static imports and re-exports, not type-only ones. */
 function loadedSpecifiers (file: string): string[] {
@@ -88,4 +92,17 @@ t.test('each transport entry loads its own adapter only', async (t) => {
     const foreign = [...modules].filter((file) => /\/plugin\/(pulsar|kafka|redis|nats)\//.test(file) && !file.includes(`/plugin/${own}/`))
     t.same(foreign, [], `${entry.name} loads no other transport`)
   }
+})
+
+t.test('a transport\'s errors live with its adapter: its entry exports them, and nothing the main entry loads names their codes', async (t) => {
+  const errors = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/export const (\w+Error) = createError\(\s*'([A-Z]+)_/g)]
+    .map((match) => `${match[2]!} ${match[1]!}`)
+  const pulsarErrors = errors('plugin/pulsar/errors.ts')
+  t.ok(pulsarErrors.length >= 10 && pulsarErrors.every((entry) => entry.startsWith('PULSAR ')), `plugin/pulsar/errors.ts lists the Pulsar errors (${pulsarErrors.length})`)
+  const pulsarEntry = exportsOf('plugin/pulsar/index.ts')
+  t.same(pulsarErrors.map((entry) => entry.split(' ')[1]!).filter((name) => !pulsarEntry.includes(name)), [], 'fastify-outbox/pulsar exports every one')
+  const { modules } = importGraph(resolve('plugin/index.ts'))
+  const transportCodes = [...modules].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/'((?:PULSAR|KAFKA|REDIS|NATS)_[A-Z_]+)'/g)]
+    .map((match) => `${file.slice(resolve('.').length + 1)}: ${match[1]!}`))
+  t.same(transportCodes, [], 'no transport\'s code in the core the main entry loads')
 })

@@ -38,6 +38,7 @@ export { DEAD_LETTER_PROPERTY, PROPERTY as MESSAGE_PROPERTY } from '../../plugin
 export { DRIVER_CHOICES, type DriverChoice, type DriverName } from '../../plugin/pulsar/driver.js'
 export type { SelectedDriver } from '../../plugin/pulsar/select-driver.js'
 export type { BackoffOptions } from '../../plugin/bus/backoff.js'
+export * from '../../plugin/pulsar/errors.js'
 
 // Outbox, projector, inbox, retention
 export { createOutboxTables, inbox, outbox, OUTBOX_STATUSES, type InboxTable, type OutboxStatus, type OutboxTable, type OutboxTableNames, type OutboxTables } from '../../plugin/outbox/tables.js'

@@ -1,5 +1,5 @@
 import type * as Pulsar from 'pulsar-client'
-import { PulsarNativeDriverError } from '../../errors.js'
+import { PulsarNativeDriverError } from '../errors.js'
 
 /** The parts of the `pulsar-client` module we use, typed by the package's own index.d.ts. */
 export interface PulsarClientModule {

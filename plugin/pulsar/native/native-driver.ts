@@ -10,7 +10,8 @@ import { NativeConsumer } from './native-consumer.js'
 import { NativeProducer } from './native-producer.js'
 import { unreachableReason } from './reachable.js'
 import { nativeOpenFailure } from './native-errors.js'
-import { BusStoppedError, PulsarConnectError } from '../../errors.js'
+import { BusStoppedError } from '../../errors.js'
+import { PulsarConnectError } from '../errors.js'
 import type { OutboxLogger } from '../../logger.js'
 
 export interface NativeDriverOptions extends DriverOptions {

@@ -1,4 +1,4 @@
-import { PulsarAuthError, PulsarConnectError, PulsarSubscriptionBusyError, PulsarTopicError } from '../../errors.js'
+import { PulsarAuthError, PulsarConnectError, PulsarSubscriptionBusyError, PulsarTopicError } from '../errors.js'
 
 /**
  * The native client rejects with plain Errors whose text ends in the C++ client's result name

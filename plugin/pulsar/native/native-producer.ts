@@ -7,7 +7,8 @@ import type { BrokerSendErrors } from './broker-send-errors.js'
 import { nativeOpenFailure } from './native-errors.js'
 import { unreachableReason } from './reachable.js'
 import { settlesWithin } from '../../bus/time-limits.js'
-import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
+import { BusStoppedError } from '../../errors.js'
+import { PulsarConnectError, PulsarMessageTooLargeError } from '../errors.js'
 
 /** Beyond the client's own send timeout, how long a send may stay unsettled before we give up on it. */
 const SEND_GRACE_MS = 2000

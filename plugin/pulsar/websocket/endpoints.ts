@@ -1,4 +1,4 @@
-import { PulsarConfigError } from '../../errors.js'
+import { PulsarConfigError } from '../errors.js'
 
 /**
  * URLs of Pulsar's WebSocket API (v2):

@@ -3,7 +3,7 @@ import WebSocket from 'ws'
 import { describeNetworkError, httpReason } from '../broker-errors.js'
 import { redactUrl } from '../service-url.js'
 import type { ClientTlsOptions } from '../tls.js'
-import { PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarSubscriptionBusyError, PulsarTopicError } from '../../errors.js'
+import { PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarSubscriptionBusyError, PulsarTopicError } from '../errors.js'
 
 export interface SocketTarget {
   /** Full URL with query string (parameters only: the token travels in a header). */

@@ -9,7 +9,8 @@ import { consumerUrl, producerUrl } from './endpoints.js'
 import type { SocketTarget } from './socket.js'
 import { WebSocketConsumer } from './ws-consumer.js'
 import { WebSocketProducer } from './ws-producer.js'
-import { BusStoppedError, PulsarConfigError } from '../../errors.js'
+import { BusStoppedError } from '../../errors.js'
+import { PulsarConfigError } from '../errors.js'
 import type { OutboxLogger } from '../../logger.js'
 
 export interface WebSocketDriverOptions extends DriverOptions {

@@ -5,7 +5,8 @@ import type { OutgoingMessage, PulsarProducer } from '../driver.js'
 import { redactUrl } from '../service-url.js'
 import { closeSocket, corkUntilNextTick, keepAlive, openSocket, type SocketTarget } from './socket.js'
 import { SendWindow } from './send-window.js'
-import { BusStoppedError, PulsarConnectError, PulsarMessageTooLargeError } from '../../errors.js'
+import { BusStoppedError } from '../../errors.js'
+import { PulsarConnectError, PulsarMessageTooLargeError } from '../errors.js'
 import type { OutboxLogger } from '../../logger.js'
 
 export interface WebSocketProducerOptions {
