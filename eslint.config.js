@@ -6,6 +6,7 @@
  *   broker driver; the CLI, like an application, may use the adapters but no driver;
  * - only a transport adapter imports its broker's driver, and no adapter imports another;
  * - nothing in plugin/ imports the demo, the tools or the tests;
+ * - the outbox never imports the inbox (the inbox builds on the outbox through narrow interfaces);
  * - the demo (service/) and the examples import the package by its entry points only
  *   (fastify-outbox, fastify-outbox/pulsar, ...), and so do scripts/ and bench/.
  */
@@ -34,6 +35,10 @@ const transportRule = (transports, where) => ({
 const demoRule = {
   regex: '(^|/)(service|bench|scripts|test|examples)(/|$)',
   message: 'The library (plugin/) must not import the demo, the tools or the tests.'
+}
+const inboxRule = {
+  regex: '(^|/)inbox/',
+  message: 'The outbox must not import the inbox, which builds on it: take what the outbox needs as a narrow interface (as outbox/retention.ts takes InboxMarksPurge).'
 }
 const entryPointsOnly = (where) => ({
   regex: '^(\\.\\./)+plugin(/|$)',
@@ -72,6 +77,12 @@ export default tseslint.config(
     files: ['plugin/**/*.ts'],
     rules: restrict(
       [transportRule(transportNames, 'The core'), ...driverRule(ALL_DRIVERS, 'The core'), demoRule],
+      [dynamicDriverImport(ALL_DRIVERS, 'The core')])
+  },
+  {
+    files: ['plugin/outbox/**/*.ts'],
+    rules: restrict(
+      [transportRule(transportNames, 'The core'), ...driverRule(ALL_DRIVERS, 'The core'), demoRule, inboxRule],
       [dynamicDriverImport(ALL_DRIVERS, 'The core')])
   },
   {

@@ -3,4 +3,4 @@
  * and nothing else, since these migrations run in users' databases. The demo's tables have
  * migrations of their own (service/drizzle/).
  */
-export { outbox, inbox } from '../plugin/outbox/tables.js'
+export { outbox, inbox } from '../plugin/tables.js'

@@ -25,8 +25,8 @@ export type { MessageCodec } from './codec/codec.js'
 export { JsonCodec } from './codec/json-codec.js'
 
 // Tables, migrations, the projector (to relay from a process of its own) and inbox handlers
-export { createOutboxTables, inbox, outbox } from './outbox/tables.js'
-export { outboxMigrations } from './outbox/migrations.js'
+export { createOutboxTables, inbox, outbox } from './tables.js'
+export { outboxMigrations } from './migrations.js'
 export { OutboxProjector, type ProjectorOptions } from './outbox/projector.js'
 export type { InboxContext, InboxHandler } from './inbox/inbox.js'
 export type { OutboxDatabase } from './database/database.js'

@@ -6,7 +6,7 @@ import { makeOutput } from './output.js'
 import { statusFromService } from './service-status.js'
 import { explainDatabaseError } from '../database/database-errors.js'
 import { openPostgres } from '../database/postgres-js.js'
-import { createOutboxTables } from '../outbox/tables.js'
+import { createOutboxTables } from '../tables.js'
 import { pulsarConfigFromEnv } from '../pulsar/config-env.js'
 import type { DriverChoice } from '../pulsar/select-driver.js'
 

@@ -5,7 +5,7 @@ import type { EventDefinition } from '../events/define-event.js'
 import type { MetricsOptions } from '../metrics/register-metrics.js'
 import type { ProjectorOptions } from '../outbox/projector.js'
 import type { RetentionOptions } from '../outbox/retention.js'
-import type { OutboxTables } from '../outbox/tables.js'
+import type { OutboxTables } from '../tables.js'
 
 /** Options of the fastify-outbox plugin. */
 export interface FastifyOutboxOptions {

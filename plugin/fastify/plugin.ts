@@ -16,7 +16,7 @@ import { registerMetrics } from '../metrics/register-metrics.js'
 import { Outbox } from '../outbox/outbox.js'
 import { OutboxProjector } from '../outbox/projector.js'
 import { RetentionSweeper } from '../outbox/retention.js'
-import { createOutboxTables } from '../outbox/tables.js'
+import { createOutboxTables } from '../tables.js'
 
 const kRequestOutbox = Symbol('fastify-outbox.request')
 const NOTIFY_CHANNEL = 'outbox'

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { queryRows, type OutboxDatabase } from '../database/database.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import type { InboxTable } from '../outbox/tables.js'
+import type { InboxTable } from './tables.js'
 
 /**
  * Records that `consumer` handles this event, in the caller's transaction. Returns false when

@@ -1,34 +1,18 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, index, integer, jsonb, pgSchema, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { assertIdentifier } from '../database/identifier.js'
 
 export const OUTBOX_STATUSES = ['pending', 'published', 'failed'] as const
 export type OutboxStatus = typeof OUTBOX_STATUSES[number]
 
-export interface OutboxTableNames {
-  /** PostgreSQL schema for both tables; default none (the connection's search_path, usually public). */
-  schema?: string
-  /** Default "outbox". */
-  outbox?: string
-  /** Default "inbox". */
-  inbox?: string
-}
-
 /**
- * The outbox and inbox tables, under the names you choose. Add the result to your drizzle-kit
- * schema so your migrations create them:
- *   export const { outbox, inbox } = createOutboxTables({ schema: 'messaging' })
- * Names are checked to be plain identifiers; they are never spliced into SQL unchecked.
+ * The outbox table under the name you choose, made by `table`: drizzle's `pgTable`, or a
+ * PostgreSQL schema's `table` (createOutboxTables passes it). The name is checked to be a plain
+ * identifier; it is never spliced into SQL unchecked.
  */
-export function createOutboxTables (names: OutboxTableNames = {}) {
-  const outboxName = assertIdentifier(names.outbox ?? 'outbox', 'the outbox table')
-  const inboxName = assertIdentifier(names.inbox ?? 'inbox', 'the inbox table')
-  // Same columns either way; only the schema qualifier differs, so one type serves both.
-  const tableIn = names.schema === undefined
-    ? pgTable
-    : pgSchema(assertIdentifier(names.schema, 'the outbox schema')).table as unknown as typeof pgTable
-
-  const outbox = tableIn(outboxName, {
+export function outboxTable (name: string, table: typeof pgTable = pgTable) {
+  assertIdentifier(name, 'the outbox table')
+  return table(name, {
     // Commit order within a key follows this id: rows are inserted at commit, after the business
     // change took its locks.
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
@@ -55,33 +39,17 @@ export function createOutboxTables (names: OutboxTableNames = {}) {
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' })
   }, (t) => [
-    check(`${outboxName}_status_check`, sql`${t.status} in ('pending', 'published', 'failed')`),
+    check(`${name}_status_check`, sql`${t.status} in ('pending', 'published', 'failed')`),
     // The claim scans pending rows in id order; a partial index stays as small as the backlog.
-    index(`${outboxName}_pending_idx`).on(t.id).where(sql`${t.status} = 'pending'`),
+    index(`${name}_pending_idx`).on(t.id).where(sql`${t.status} = 'pending'`),
     // Per-key order: "is an earlier row of this key still pending?"
-    index(`${outboxName}_key_order_idx`).on(t.partitionKey, t.id).where(sql`${t.status} = 'pending' and ${t.partitionKey} is not null`),
+    index(`${name}_key_order_idx`).on(t.partitionKey, t.id).where(sql`${t.status} = 'pending' and ${t.partitionKey} is not null`),
     // Keys held back by a row that failed at least once: tiny, since healthy rows never enter it.
-    index(`${outboxName}_key_blocked_idx`).on(t.partitionKey, t.id).where(sql`${t.attempts} > 0 and ${t.status} <> 'published'`)
+    index(`${name}_key_blocked_idx`).on(t.partitionKey, t.id).where(sql`${t.attempts} > 0 and ${t.status} <> 'published'`)
   ])
-
-  const inbox = tableIn(inboxName, {
-    // The handler (consumer) name: each handler of an event keeps its own mark.
-    consumer: text('consumer').notNull(),
-    // Text, not uuid: events from other producers may use any id format.
-    eventId: text('event_id').notNull(),
-    eventType: text('event_type').notNull(),
-    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow()
-  }, (t) => [
-    primaryKey({ columns: [t.consumer, t.eventId] }),
-    index(`${inboxName}_processed_at_idx`).on(t.processedAt)
-  ])
-
-  return { outbox, inbox }
 }
 
-export type OutboxTables = ReturnType<typeof createOutboxTables>
-export type OutboxTable = OutboxTables['outbox']
-export type InboxTable = OutboxTables['inbox']
+export type OutboxTable = ReturnType<typeof outboxTable>
 
-/** The tables under their default names, `outbox` and `inbox`. */
-export const { outbox, inbox } = createOutboxTables()
+/** The outbox table under its default name, `outbox`. */
+export const outbox = outboxTable('outbox')

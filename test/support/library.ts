@@ -41,8 +41,10 @@ export type { BackoffOptions } from '../../plugin/bus/backoff.js'
 export * from '../../plugin/pulsar/errors.js'
 
 // Outbox, projector, inbox, retention
-export { createOutboxTables, inbox, outbox, OUTBOX_STATUSES, type InboxTable, type OutboxStatus, type OutboxTable, type OutboxTableNames, type OutboxTables } from '../../plugin/outbox/tables.js'
-export { outboxMigrations } from '../../plugin/outbox/migrations.js'
+export { createOutboxTables, inbox, outbox, type OutboxTableNames, type OutboxTables } from '../../plugin/tables.js'
+export { OUTBOX_STATUSES, type OutboxStatus, type OutboxTable } from '../../plugin/outbox/tables.js'
+export type { InboxTable } from '../../plugin/inbox/tables.js'
+export { outboxMigrations } from '../../plugin/migrations.js'
 export { Outbox, type InTransactionAddOptions, type OutboxOptions, type StandaloneAddOptions, type TransactionWork } from '../../plugin/outbox/outbox.js'
 export { TransactionOutbox, type AddEventOptions } from '../../plugin/outbox/transaction-outbox.js'
 export { OutboxProjector, type ProjectorOptions, type ProjectorStats } from '../../plugin/outbox/projector.js'

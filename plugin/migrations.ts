@@ -12,7 +12,7 @@ import type { MigrationConfig } from 'drizzle-orm/migrator'
  */
 export const outboxMigrations: Readonly<Required<MigrationConfig>> = Object.freeze({
   // drizzle/ beside plugin/ in the sources, dist/drizzle/ beside dist/plugin/ in the package.
-  migrationsFolder: fileURLToPath(new URL('../../drizzle', import.meta.url)),
+  migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   migrationsTable: '__fastify_outbox_migrations',
   migrationsSchema: 'drizzle'
 })
