@@ -46,7 +46,7 @@ const fastifyOutbox: FastifyPluginAsync<FastifyOutboxOptions> = async (fastify, 
     notifyChannel: notify === true || (notify === 'auto' && projector === null) ? NOTIFY_CHANNEL : null
   })
   if (projector !== null) outbox.signal.onCommit(() => projector.nudge())
-  const inbox = new Inbox({ outbox, bus, source: options.source, table: tables.inbox, logger })
+  const inbox = new Inbox({ transactions: outbox, bus, source: options.source, table: tables.inbox, logger })
   const retention = options.retention === false ? null : new RetentionSweeper(outbox, inbox, options.retention, logger)
 
   if (options.metrics !== undefined && options.metrics !== false) {

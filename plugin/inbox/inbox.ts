@@ -1,6 +1,7 @@
 import { markProcessed } from './mark-processed.js'
 import { purgeInboxMarks } from './purge.js'
 import { inbox as defaultInboxTable, type InboxTable } from './tables.js'
+import type { TransactionRunner } from './transaction-runner.js'
 import type { TSchema } from '@sinclair/typebox'
 import type { Delivery, EventSelector, MessageBus, MessageHandler, SubscribeOptions } from '../bus/bus.js'
 import type { OutboxTransaction } from '../database/database.js'
@@ -8,7 +9,6 @@ import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { EventDefinition, PayloadOf } from '../events/define-event.js'
 import { InvalidOptionsError } from '../errors.js'
 import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
-import type { Outbox } from '../outbox/outbox.js'
 import type { TransactionOutbox } from '../outbox/transaction-outbox.js'
 import { Telemetry } from '../telemetry/telemetry.js'
 
@@ -43,7 +43,8 @@ export interface InboxStats {
 }
 
 export interface InboxOptions {
-  outbox: Outbox
+  /** Runs each handler in a transaction with its mark and the events it adds: the Outbox. */
+  transactions: TransactionRunner
   bus: MessageBus
   source: string
   table?: InboxTable
@@ -56,7 +57,7 @@ export interface InboxOptions {
  * at-least-once delivery gives exactly-once effects on the database. Decorated as `fastify.inbox`.
  */
 export class Inbox {
-  readonly #outbox: Outbox
+  readonly #transactions: TransactionRunner
   readonly #bus: MessageBus
   readonly #source: string
   readonly #table: InboxTable
@@ -67,7 +68,7 @@ export class Inbox {
   readonly telemetry = new Telemetry()
 
   constructor (options: InboxOptions) {
-    this.#outbox = options.outbox
+    this.#transactions = options.transactions
     this.#bus = options.bus
     this.#source = options.source
     this.#table = options.table ?? defaultInboxTable
@@ -114,11 +115,12 @@ export class Inbox {
 
   /** Deletes inbox marks older than `olderThanMs` (at most `limit`). Keep marks longer than any redelivery can take. */
   async purge (olderThanMs: number, limit = 1000): Promise<number> {
-    return await purgeInboxMarks(this.#outbox.db, this.#table, olderThanMs, limit)
+    // A transaction of its own around one DELETE: the runner is all the inbox knows of the database.
+    return await this.#transactions.transaction(async (tx) => await purgeInboxMarks(tx, this.#table, olderThanMs, limit))
   }
 
   async #handle (consumer: string, handler: InboxHandler<any>, envelope: MessageEnvelope, delivery: Delivery): Promise<void> {
-    const applied = await this.#outbox.transaction(async (tx, outbox) => {
+    const applied = await this.#transactions.transaction(async (tx, outbox) => {
       if (!await markProcessed(tx, this.#table, consumer, envelope)) {
         this.#logger.debug({ consumer, ...eventLogFields(envelope), redeliveryCount: delivery.redeliveryCount },
           'Duplicate delivery acknowledged; the event was already applied')

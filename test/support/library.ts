@@ -52,6 +52,7 @@ export { RetentionSweeper, type RetentionOptions } from '../../plugin/outbox/ret
 export type { BlockedKey, OutboxBacklog } from '../../plugin/outbox/statements/backlog.js'
 export type { ReplaySelection } from '../../plugin/outbox/statements/maintenance.js'
 export { Inbox, type InboxContext, type InboxHandler, type InboxOptions, type InboxStats, type InboxSubscribeOptions } from '../../plugin/inbox/inbox.js'
+export type { HandledEventIds, TransactionRunner } from '../../plugin/inbox/transaction-runner.js'
 
 // Databases
 export type { OutboxDatabase, OutboxTransaction } from '../../plugin/database/database.js'

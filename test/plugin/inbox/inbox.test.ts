@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
-import { createEnvelope, Inbox, MemoryBus, Outbox, outbox as outboxTable } from '../../support/library.js'
+import { createEnvelope, Inbox, MemoryBus, Outbox, outbox as outboxTable, type HandledEventIds, type TransactionRunner } from '../../support/library.js'
 import { queryRows } from '../../../plugin/database/database.js'
 import { DATABASE_KINDS, freshDatabase } from '../../support/databases.js'
 import { AccountCredited, PingSent } from '../../support/events.js'
@@ -16,7 +16,7 @@ for (const kind of DATABASE_KINDS) {
       for (const table of [sql`balances`, sql`inbox`, outboxTable]) await db.execute(sql`delete from ${table}`)
       const bus = new MemoryBus({ source: 'ledger', retryDelayMs: 5, maxRedeliveries: 3 })
       const outbox = new Outbox({ db, source: 'ledger', catalog: bus.catalog })
-      const inbox = new Inbox({ outbox, bus, source: 'ledger' })
+      const inbox = new Inbox({ transactions: outbox, bus, source: 'ledger' })
       t.teardown(() => bus.stop())
       return { bus, inbox, outbox }
     }
@@ -95,6 +95,26 @@ for (const kind of DATABASE_KINDS) {
       t.same(seen.sort(), ['audit', 'mail'])
       const marks = await queryRows<{ consumer: string }>(db, sql`select consumer from inbox order by consumer`)
       t.same(marks.map((m) => m.consumer), ['audit', 'mail'])
+    })
+
+    t.test('the inbox needs only a transaction runner: each delivery and each purge is one of its transactions, a delivery with the handled event\'s ids', async (t) => {
+      const { bus, outbox } = await setup(t)
+      const transactions: Array<HandledEventIds | null> = []
+      const runner: TransactionRunner = {
+        transaction: async (work, ids) => {
+          transactions.push(ids ?? null)
+          return await outbox.transaction(work, ids)
+        }
+      }
+      const inbox = new Inbox({ transactions: runner, bus, source: 'ledger' })
+      let applied = 0
+      await inbox.subscribe(AccountCredited, async () => { applied++ })
+      await bus.start()
+      const event = createEnvelope({ eventType: AccountCredited.type, payload: { account: 'r', seq: 0, amount: 1 }, source: 'ledger', correlationId: 'order-7' })
+      await bus.publish(event)
+      await waitFor(() => applied === 1, 'the delivery to be applied')
+      t.equal(await inbox.purge(24 * 3600_000), 0, 'no mark is old enough')
+      t.same(transactions, [{ correlationId: 'order-7', causationId: event.eventId }, null])
     })
 
     t.test('unsubscribe removes the handler; purge deletes old marks only', async (t) => {

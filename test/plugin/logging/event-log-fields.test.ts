@@ -58,7 +58,7 @@ t.test('a duplicate absorbed by the inbox is logged with the event id, type and 
   const bus = new MemoryBus({ source: 'ledger' })
   t.teardown(() => bus.stop())
   const outbox = new Outbox({ db: database.db, source: 'ledger', catalog: bus.catalog })
-  const inbox = new Inbox({ outbox, bus, source: 'ledger', logger })
+  const inbox = new Inbox({ transactions: outbox, bus, source: 'ledger', logger })
   await inbox.subscribe(AccountCredited, async () => {})
   await bus.start()
   const event = createEnvelope({ eventType: AccountCredited.type, payload: { account: 'a', seq: 0, amount: 1 }, source: 'ledger', correlationId: 'checkout-9' })

@@ -23,7 +23,7 @@ for (const kind of DATABASE_KINDS) {
       await db.execute(sql`insert into inbox (consumer, event_id, event_type, processed_at) values
         ('c', 'old-1', 'a.B', now() - interval '15 days'), ('c', 'old-2', 'a.B', now() - interval '15 days'), ('c', 'new', 'a.B', now())`)
 
-      const inbox = new Inbox({ outbox: f.outbox, bus: new MemoryBus({ source: 's' }), source: 's' })
+      const inbox = new Inbox({ transactions: f.outbox, bus: new MemoryBus({ source: 's' }), source: 's' })
       const sweeper = new RetentionSweeper(f.outbox, inbox, { batchSize: 7 })
       t.same(await sweeper.sweep(), { published: 20, inbox: 2 })
       const left = await queryRows<{ status: string, n: number }>(db, sql`select status, count(*)::int as n from ${outboxTable} group by status order by status`)
