@@ -17,3 +17,9 @@ export function positiveInteger (name: string, value: unknown, fallback: number)
   }
   return value
 }
+
+export function booleanOption (name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new InvalidOptionsError(`${name} must be true or false, got ${JSON.stringify(value)}`)
+  return value
+}

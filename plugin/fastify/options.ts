@@ -26,7 +26,7 @@ export interface FastifyOutboxOptions {
    * The relay that publishes the outbox. `false` runs none in this process (another process
    * relays the table). Default: enabled with the projector's defaults.
    */
-  projector?: false | Omit<ProjectorOptions, 'db' | 'bus' | 'table' | 'events' | 'catalog' | 'logger'>
+  projector?: false | Omit<ProjectorOptions, 'db' | 'bus' | 'table' | 'events' | 'catalog' | 'logger' | 'driverFastPaths'>
   /** Deleting old published rows and inbox marks. `false` to do it yourself. Default: enabled. */
   retention?: false | RetentionOptions
   /** Request header carrying the caller's correlation id; default `x-correlation-id`. */
@@ -38,6 +38,12 @@ export interface FastifyOutboxOptions {
    * Default "auto": only when this process runs no projector of its own.
    */
   notify?: 'auto' | boolean
+  /**
+   * The database driver's fast paths: the outbox INSERT prepared once, sent with COMMIT on
+   * postgres-js, and LISTEN to wake the projector. `false` uses plain Drizzle statements and
+   * polling, for when a driver or Drizzle upgrade breaks one of them. Default true.
+   */
+  driverFastPaths?: boolean
   /**
    * Prometheus metrics (needs the prom-client package): `true` serves them at `/metrics`, or
    * `{ registry, path, processMetrics }`. Default off.

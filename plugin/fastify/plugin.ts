@@ -35,7 +35,7 @@ const fastifyOutbox: FastifyPluginAsync<FastifyOutboxOptions> = async (fastify, 
 
   const projector = options.projector === false
     ? null
-    : new OutboxProjector({ ...options.projector, db: options.db, bus, table: tables.outbox, catalog, logger, channel: NOTIFY_CHANNEL })
+    : new OutboxProjector({ ...options.projector, db: options.db, bus, table: tables.outbox, catalog, logger, channel: NOTIFY_CHANNEL, driverFastPaths: options.driverFastPaths })
   const notify = options.notify ?? 'auto'
   const outbox = new Outbox({
     db: options.db,
@@ -43,7 +43,8 @@ const fastifyOutbox: FastifyPluginAsync<FastifyOutboxOptions> = async (fastify, 
     table: tables.outbox,
     catalog,
     logger,
-    notifyChannel: notify === true || (notify === 'auto' && projector === null) ? NOTIFY_CHANNEL : null
+    notifyChannel: notify === true || (notify === 'auto' && projector === null) ? NOTIFY_CHANNEL : null,
+    driverFastPaths: options.driverFastPaths
   })
   if (projector !== null) outbox.signal.onCommit(() => projector.nudge())
   const inbox = new Inbox({ transactions: outbox, bus, source: options.source, table: tables.inbox, logger })

@@ -1,4 +1,3 @@
-import { canPipelineCommit, handedToDriver } from './commit-pipeline.js'
 import { CommitSignal } from './commit-signal.js'
 import { readBacklog, readBlockedKeys, type BlockedKey, type OutboxBacklog } from './statements/backlog.js'
 import { insertOutboxRows } from './statements/insert-outbox-rows.js'
@@ -7,13 +6,14 @@ import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
 import { buildOutboxEnvelope, describeEvent, TransactionOutbox, type AddEventOptions } from './transaction-outbox.js'
 import type { OutboxDatabase, OutboxTransaction } from '../database/database.js'
 import { isDrizzleDatabase } from '../database/database.js'
+import { driverCapabilities, type DriverCapabilities } from '../database/driver-capabilities.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import type { DomainEvent } from '../events/define-event.js'
 import { EventCatalog } from '../events/event-catalog.js'
 import type { EmitContext } from '../events/to-envelope.js'
 import { InvalidOptionsError, NoTransactionError } from '../errors.js'
 import { silentLogger, type OutboxLogger } from '../logger.js'
-import { nonNegativeInteger } from '../option-checks.js'
+import { booleanOption, nonNegativeInteger } from '../option-checks.js'
 
 export interface OutboxOptions {
   db: OutboxDatabase
@@ -29,6 +29,12 @@ export interface OutboxOptions {
   notifyChannel?: string | null
   /** At most one NOTIFY per this many ms; default 5. */
   notifyCoalesceMs?: number
+  /**
+   * The driver's fast paths: the INSERT prepared once and, on postgres-js, sent with COMMIT.
+   * False writes with plain Drizzle statements (for when a driver or Drizzle upgrade breaks a
+   * fast path). Default true.
+   */
+  driverFastPaths?: boolean
 }
 
 export interface StandaloneAddOptions extends AddEventOptions {
@@ -55,7 +61,7 @@ export class Outbox {
   readonly catalog: EventCatalog
   readonly signal: CommitSignal
   readonly #logger: OutboxLogger
-  readonly #pipelineCommit: boolean
+  readonly #driver: DriverCapabilities
 
   constructor (options: OutboxOptions) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionsError('Outbox options must be an object')
@@ -66,7 +72,7 @@ export class Outbox {
     this.source = options.source
     this.catalog = options.catalog ?? new EventCatalog()
     this.#logger = options.logger ?? silentLogger
-    this.#pipelineCommit = canPipelineCommit(this.db)
+    this.#driver = driverCapabilities(this.db, { fastPaths: booleanOption('driverFastPaths', options.driverFastPaths, true) })
     this.signal = new CommitSignal(this.db, options.notifyChannel ?? null, nonNegativeInteger('notifyCoalesceMs', options.notifyCoalesceMs, 5), this.#logger)
   }
 
@@ -87,18 +93,19 @@ export class Outbox {
         outbox.close()
       }
       added = outbox.entries.length
-      if (added > 0 && this.#pipelineCommit) {
+      const { commitPipeline, preparedInsert } = this.#driver
+      if (added > 0 && commitPipeline !== null) {
         // Sent, not awaited: it travels with COMMIT. Its outcome is checked below.
-        const insert = insertOutboxRows(tx, this.table, outbox.entries)
+        const insert = insertOutboxRows(tx, this.table, outbox.entries, preparedInsert)
         let failedInProcess = false
         insert.catch(() => { failedInProcess = true })
         inserting = insert
-        await handedToDriver()
+        await commitPipeline.handedToDriver()
         // Failed before it reached the database (a value that cannot be encoded): it must stop
         // the COMMIT here, or the business change would commit without its events.
         if (failedInProcess) await insert
       } else {
-        await insertOutboxRows(tx, this.table, outbox.entries)
+        await insertOutboxRows(tx, this.table, outbox.entries, preparedInsert)
       }
       return value
     })
@@ -120,7 +127,7 @@ export class Outbox {
     const standalone = (options as Partial<StandaloneAddOptions> | undefined)?.standalone === true
     if (tx === undefined && !standalone) throw new NoTransactionError(describeEvent(event))
     const envelope = buildOutboxEnvelope(event, { source: this.source }, options, this.catalog)
-    await insertOutboxRows(tx ?? this.db, this.table, [{ envelope, topic: event.definition.topic }])
+    await insertOutboxRows(tx ?? this.db, this.table, [{ envelope, topic: event.definition.topic }], this.#driver.preparedInsert)
     // With { tx } the caller commits later; relays find the row by polling or the next wake-up.
     if (standalone) this.signal.committed()
     return envelope

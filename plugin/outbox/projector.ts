@@ -5,13 +5,14 @@ import { markAttemptFailed, markPublished, markUnpublishable, releaseRows, type 
 import { outbox as defaultOutboxTable, type OutboxTable } from './tables.js'
 import type { MessageBus } from '../bus/bus.js'
 import type { OutboxDatabase } from '../database/database.js'
-import { listenForNotifications, type Unlisten } from '../database/notifications.js'
+import { driverCapabilities, type DriverCapabilities } from '../database/driver-capabilities.js'
+import type { Unlisten } from '../database/notifications.js'
 import type { TSchema } from '@sinclair/typebox'
 import type { EventDefinition } from '../events/define-event.js'
 import { EventCatalog } from '../events/event-catalog.js'
 import { InvalidOptionsError } from '../errors.js'
 import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
-import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
+import { booleanOption, nonNegativeInteger, positiveInteger } from '../option-checks.js'
 import { Telemetry } from '../telemetry/telemetry.js'
 
 export interface ProjectorOptions {
@@ -53,6 +54,8 @@ export interface ProjectorOptions {
   projectorId?: string
   /** LISTEN channel that wakes the projector; null to rely on polling and in-process wake-ups. Default "outbox". */
   channel?: string | null
+  /** False: no LISTEN whatever the driver can do (polling and in-process wake-ups only), as the outbox's `driverFastPaths`. Default true. */
+  driverFastPaths?: boolean
   /** Where the projector reports each relayed batch and failed round; default its own (see `telemetry`). */
   telemetry?: Telemetry
 }
@@ -101,6 +104,7 @@ export class OutboxProjector {
   readonly #id: string
   readonly #retry: RetryPolicy
   readonly #channel: string | null
+  readonly #driver: DriverCapabilities
   /** What this projector reports (each batch relayed, each failed round): add observers for metrics. */
   readonly telemetry: Telemetry
   readonly #stats: ProjectorStats = { published: 0, failedAttempts: 0, unpublishable: 0, batches: 0, errors: 0, lastError: null }
@@ -132,6 +136,7 @@ export class OutboxProjector {
       maxDelayMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
     }
     this.#channel = options.channel === undefined ? 'outbox' : options.channel
+    this.#driver = driverCapabilities(this.#db, { fastPaths: booleanOption('driverFastPaths', options.driverFastPaths, true) })
     this.telemetry = options.telemetry ?? new Telemetry()
   }
 
@@ -173,15 +178,7 @@ export class OutboxProjector {
     // stop() may come while the database is slow to answer (the app gave up starting): then
     // nothing may outlive it, neither the loop nor a listening connection.
     if (this.#state !== 'running') return
-    let unlisten: Unlisten | null = null
-    if (this.#channel !== null) {
-      try {
-        unlisten = await listenForNotifications(this.#db, this.#channel, () => this.nudge(), () => this.nudge())
-      } catch (err) {
-        // Polling still relays everything; LISTEN only makes it sooner.
-        this.#logger.warn({ err, channel: this.#channel }, 'OutboxProjector could not LISTEN; relying on polling')
-      }
-    }
+    const unlisten = this.#channel === null ? null : await this.#listen(this.#channel)
     if (this.#state !== 'running') {
       await unlisten?.().catch((err: unknown) => this.#logger.warn({ err }, 'OutboxProjector UNLISTEN failed'))
       return
@@ -189,6 +186,29 @@ export class OutboxProjector {
     this.#unlisten = unlisten
     this.#loop = this.#run()
     this.#logger.info({ batchSize: this.#batchSize, pollIntervalMs: this.#pollIntervalMs, bus: this.#bus.kind }, 'OutboxProjector started')
+  }
+
+  /** LISTEN when the driver can; otherwise say once that this projector relies on polling. */
+  async #listen (channel: string): Promise<Unlisten | null> {
+    const { listen, driver, fastPaths } = this.#driver
+    if (listen === null) {
+      const fields = { driver, pollIntervalMs: this.#pollIntervalMs, channel }
+      if (fastPaths) this.#logger.warn(fields, 'OutboxProjector cannot LISTEN on this database driver (a node-postgres pool, postgres-js or PGlite can); commits of other processes are found by polling')
+      else this.#logger.info(fields, 'OutboxProjector does not LISTEN (driverFastPaths is false); commits of other processes are found by polling')
+      return null
+    }
+    try {
+      return await listen(channel, {
+        onNotify: () => this.nudge(),
+        // Notifications sent while the connection was down are lost: look for rows now.
+        onListen: () => this.nudge(),
+        onConnectionError: (err) => this.#logger.warn({ err, channel }, 'OutboxProjector lost its LISTEN connection; reconnecting, polling meanwhile')
+      })
+    } catch (err) {
+      // Polling still relays everything; LISTEN only makes it sooner.
+      this.#logger.warn({ err, channel }, 'OutboxProjector could not LISTEN; relying on polling')
+      return null
+    }
   }
 
   /** Stops claiming, lets the batch in flight finish (published and marked), then returns. Idempotent. */

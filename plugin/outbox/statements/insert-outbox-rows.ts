@@ -1,6 +1,7 @@
 import { getTableName, is, Param, Placeholder, sql, type DriverValueEncoder, type Query } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
 import type { OutboxDatabase } from '../../database/database.js'
+import type { PreparedInsert } from '../../database/driver-capabilities.js'
 import type { MessageEnvelope } from '../../envelope/envelope.js'
 import type { OutboxTable } from '../tables.js'
 
@@ -33,37 +34,37 @@ const MAX_PREPARED_ROWS = 32
  *   returns: prepared, it is one round trip that can travel with COMMIT.
  * The statement name is the driver's to use or ignore: postgres-js and PGlite ignore it,
  * node-postgres keys its statements on it, hence the table and row count in it.
+ * `prepared` is the driver's prepared INSERT (plugin/database/driver-capabilities.ts); without
+ * it, or past MAX_PREPARED_ROWS, the INSERT is Drizzle's own.
  */
-export async function insertOutboxRows (db: OutboxDatabase, table: OutboxTable, entries: readonly OutboxEntry[]): Promise<void> {
+export async function insertOutboxRows (db: OutboxDatabase, table: OutboxTable, entries: readonly OutboxEntry[], prepared: PreparedInsert | null): Promise<void> {
   if (entries.length === 0) return
   const rows = entries.map(toRow)
-  const session = (db as { _?: { session?: OutboxDatabase['_']['session'] } })._?.session
-  if (entries.length > MAX_PREPARED_ROWS || session === undefined) {
-    await db.insert(table).values(rows)
-    return
+  if (prepared !== null && entries.length <= MAX_PREPARED_ROWS) {
+    const statement = insertStatement(db, table, entries.length)
+    const params = statement.slots.map(({ row, column, encoder }) => {
+      const value = rows[row]![column]
+      // As Drizzle encodes a value: SQL NULL stays NULL (a jsonb column would otherwise get JSON null).
+      return value === null || value === undefined ? null : encoder.mapToDriverValue(value)
+    })
+    if (await prepared.run(db, { sql: statement.sql, params, name: statement.name, table: getTableName(table) })) return
   }
-  const statement = preparedInsert(db, table, entries.length)
-  const params = statement.slots.map(({ row, column, encoder }) => {
-    const value = rows[row]![column]
-    // As Drizzle encodes a value: SQL NULL stays NULL (a jsonb column would otherwise get JSON null).
-    return value === null || value === undefined ? null : encoder.mapToDriverValue(value)
-  })
-  await session.prepareQuery({ sql: statement.sql, params }, undefined, statement.name, false, undefined, { type: 'insert', tables: [getTableName(table)] }).execute()
+  await db.insert(table).values(rows)
 }
 
-interface PreparedInsert {
+interface InsertStatement {
   readonly sql: string
   readonly name: string
   /** Where each parameter's value comes from, in parameter order. */
   readonly slots: ReadonlyArray<{ row: number, column: typeof COLUMNS[number], encoder: DriverValueEncoder<unknown, unknown> }>
 }
 
-const prepared = new WeakMap<OutboxTable, Map<number, PreparedInsert>>()
+const statements = new WeakMap<OutboxTable, Map<number, InsertStatement>>()
 
 /** The INSERT of `count` rows into `table`, built by Drizzle once with placeholders. */
-function preparedInsert (db: OutboxDatabase, table: OutboxTable, count: number): PreparedInsert {
-  let byCount = prepared.get(table)
-  if (byCount === undefined) prepared.set(table, byCount = new Map())
+function insertStatement (db: OutboxDatabase, table: OutboxTable, count: number): InsertStatement {
+  let byCount = statements.get(table)
+  if (byCount === undefined) statements.set(table, byCount = new Map())
   const known = byCount.get(count)
   if (known !== undefined) return known
   const placeholders = Array.from({ length: count }, (_, row) =>
