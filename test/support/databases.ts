@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres'
+import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
 import postgres from 'postgres'
 import tap, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
@@ -59,6 +62,42 @@ async function emptiedPGlite (options: FreshDatabaseOptions): Promise<TestDataba
  */
 export async function freshDatabase (t: Test, kind: DatabaseKind, options: FreshDatabaseOptions = {}): Promise<TestDatabase> {
   if (kind === 'pglite') return await emptiedPGlite(options)
+  const server = await serverDatabase()
+  const handle = openPostgres({ url: server.url, max: options.max ?? 10, applicationName: 'fastify-outbox-test' })
+  await applyMigrations(handle, options)
+  t.teardown(async () => {
+    await handle.close()
+    await server.drop()
+  })
+  return Object.assign(handle, { url: server.url })
+}
+
+/**
+ * As freshDatabase on the server, through node-postgres: `drizzle(new pg.Pool(...))`, as many
+ * Drizzle users run it. The library has no connector for it (a user brings the pool), so the
+ * handle is made here; its kind is "postgres" (a server).
+ */
+export async function freshNodePostgresDatabase (t: Test, options: FreshDatabaseOptions = {}): Promise<TestDatabase & { pool: pg.Pool }> {
+  const server = await serverDatabase()
+  const pool = new pg.Pool({ connectionString: server.url, max: options.max ?? 10, application_name: 'fastify-outbox-test' })
+  const db = drizzleNodePostgres(pool)
+  const handle: DatabaseHandle = {
+    db,
+    kind: 'postgres',
+    description: `node-postgres ${server.url}`,
+    async migrate (migrations) { await migrateNodePostgres(db, migrations) },
+    async close () { await pool.end() }
+  }
+  await applyMigrations(handle, options)
+  t.teardown(async () => {
+    await handle.close()
+    await server.drop()
+  })
+  return { ...handle, url: server.url, pool }
+}
+
+/** A database of its own on the server, and how to drop it (its connections closed first, or forced). */
+async function serverDatabase (): Promise<{ url: string, drop: () => Promise<void> }> {
   const name = `fo_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   try {
@@ -68,16 +107,15 @@ export async function freshDatabase (t: Test, kind: DatabaseKind, options: Fresh
   }
   const url = new URL(ADMIN_URL)
   url.pathname = `/${name}`
-  const handle = openPostgres({ url: url.toString(), max: options.max ?? 10, applicationName: 'fastify-outbox-test' })
-  await applyMigrations(handle, options)
-  t.teardown(async () => {
-    await handle.close()
-    const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
-    try {
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
-    } finally {
-      await cleanup.end()
+  return {
+    url: url.toString(),
+    async drop () {
+      const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+      try {
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`)
+      } finally {
+        await cleanup.end()
+      }
     }
-  })
-  return Object.assign(handle, { url: url.toString() })
+  }
 }
