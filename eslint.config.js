@@ -4,6 +4,8 @@
  * rules (what may import what), so a wrong import fails CI rather than waiting for review:
  * - the core (plugin/ outside the transports and the admin CLI) never imports a transport or a
  *   broker driver; the CLI, like an application, may use the adapters but no driver;
+ * - only plugin/database/driver-capabilities.ts reads the driver (db.$client) or Drizzle's
+ *   private session (db._.session);
  * - only a transport adapter imports its broker's driver, and no adapter imports another;
  * - nothing in plugin/ imports the demo, the tools or the tests;
  * - the outbox never imports the inbox, and the inbox takes of the outbox only the per-transaction
@@ -66,10 +68,26 @@ const restrict = (patterns, syntax = []) => ({
   'no-restricted-imports': ['error', { patterns }],
   'no-restricted-syntax': syntax.length === 0 ? 'off' : ['error', ...syntax]
 })
+/**
+ * The driver under a Drizzle database and Drizzle's private session are read in one module, which
+ * finds what the driver can do once per database with a plain fallback: an upgrade that changes
+ * them breaks there, not silently in the write path.
+ */
+const CAPABILITIES_MODULE = 'plugin/database/driver-capabilities.ts'
+const driverInternals = [
+  {
+    selector: "MemberExpression[property.name='$client']",
+    message: `Only ${CAPABILITIES_MODULE} looks at the driver under a Drizzle database (db.$client): add a capability there, with its plain fallback.`
+  },
+  {
+    selector: "MemberExpression[property.name='session'][object.property.name='_']",
+    message: `Only ${CAPABILITIES_MODULE} uses Drizzle's private session (db._.session): add a capability there, with its plain fallback.`
+  }
+]
 /** The core's rules, with more patterns for one part of it (a later entry replaces a rule whole). */
 const coreRules = (...more) => restrict(
   [transportRule(transportNames, 'The core'), ...driverRule(ALL_DRIVERS, 'The core'), demoRule, ...more],
-  [dynamicDriverImport(ALL_DRIVERS, 'The core')])
+  [dynamicDriverImport(ALL_DRIVERS, 'The core'), ...driverInternals])
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'vendor/**', '.cache/**', '.tap/**', 'plugin/codec/protobuf/gen/**'] },
@@ -85,6 +103,10 @@ export default tseslint.config(
   {
     files: ['plugin/**/*.ts'],
     rules: coreRules()
+  },
+  {
+    files: [CAPABILITIES_MODULE],
+    rules: { 'no-restricted-syntax': ['error', dynamicDriverImport(ALL_DRIVERS, 'The core')] }
   },
   {
     files: ['plugin/outbox/**/*.ts'],
