@@ -1,6 +1,8 @@
 /**
- * fastify-outbox/pulsar: the Apache Pulsar bus. Its native driver (`pulsar-client`, an optional
- * peer) is loaded only when a bus starts with it; the WebSocket driver needs nothing installed.
+ * fastify-outbox/pulsar: the Apache Pulsar bus, its configuration (from options or PULSAR_*
+ * variables), the admin client and the Pulsar errors (./errors.ts). Its native driver
+ * (`pulsar-client`, an optional peer) is loaded only when a bus starts with it; the WebSocket
+ * driver needs nothing installed.
  */
 export { PulsarBus, type PulsarBusOptions } from './pulsar-bus.js'
 export { describePulsarConfig, topicFor, type PulsarConfig, type PulsarTlsConfig, type ResolvedPulsarConfig, type TopicPrefix } from './config.js'
