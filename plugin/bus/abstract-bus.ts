@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { EventSelector, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from './bus.js'
+import type { GroupConsumerSettings } from './consume-message.js'
 import { Dispatcher } from './dispatcher.js'
 import { SubscriptionRegistry, type SubscriptionGroup } from './subscription-registry.js'
 import type { MessageCodec } from '../codec/codec.js'
@@ -82,6 +83,12 @@ export abstract class AbstractBus implements MessageBus {
   /** Aborted when stop() begins: long waits (in-place retries, reconnects) give up on it. */
   protected get stopSignal (): AbortSignal {
     return this.#stopping.signal
+  }
+
+  /** What every consumer of this bus's subscription groups is given. */
+  protected get groupConsumerSettings (): GroupConsumerSettings {
+    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
+    return { dispatcher: this.dispatcher, logger, concurrency, drainTimeoutMs, retryDelayMs, consume: { retryDelayMs, signal: this.stopSignal } }
   }
 
   async start (): Promise<void> {

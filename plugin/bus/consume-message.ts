@@ -2,6 +2,7 @@ import { abortableDelay } from '../abortable-delay.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
+import type { OutboxLogger } from '../logger.js'
 
 /** A message as a transport received it. */
 export interface TransportMessage {
@@ -29,6 +30,19 @@ export interface ConsumeOptions {
   retryDelayMs: number
   /** Aborted when the bus stops: an in-place retry then gives the message back instead. */
   signal: AbortSignal
+}
+
+/** What a bus gives the consumer of each of its subscription groups, whatever the transport. */
+export interface GroupConsumerSettings {
+  readonly dispatcher: Dispatcher
+  readonly logger: OutboxLogger
+  /** Handlers running at once. */
+  readonly concurrency: number
+  /** How long stop() waits for running handlers. */
+  readonly drainTimeoutMs: number
+  /** Delay before a failed message is delivered again. */
+  readonly retryDelayMs: number
+  readonly consume: ConsumeOptions
 }
 
 const MAX_RETRY_DELAY_MS = 30_000

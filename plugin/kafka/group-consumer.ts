@@ -1,11 +1,10 @@
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
-import { consumeMessage, type ConsumeOptions } from '../bus/consume-message.js'
-import type { Dispatcher } from '../bus/dispatcher.js'
+import { consumeMessage, type GroupConsumerSettings } from '../bus/consume-message.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import { settlesWithin, withTimeout } from '../bus/time-limits.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { eventLogFields, type OutboxLogger } from '../logger.js'
+import { eventLogFields } from '../logger.js'
 import { backoffDelay } from '../bus/backoff.js'
 import { PROPERTY } from '../bus/message-properties.js'
 import { clientFailure, describeClientError } from './client-errors.js'
@@ -17,17 +16,11 @@ import { recordId, type ReceivedRecord } from './records.js'
 type RecordConsumer = Consumer<string, Buffer, string, string>
 type RecordStream = MessagesStream<string, Buffer, string, string>
 
-export interface KafkaGroupConsumerOptions {
+export interface KafkaGroupConsumerOptions extends GroupConsumerSettings {
   readonly client: KafkaClientModule
   readonly settings: KafkaBusSettings
   /** Full Kafka topic name. */
   readonly topic: string
-  readonly dispatcher: Dispatcher
-  readonly logger: OutboxLogger
-  readonly concurrency: number
-  readonly drainTimeoutMs: number
-  readonly retryDelayMs: number
-  readonly consume: ConsumeOptions
   /** Parks a record in the dead-letter topic; resolves once the brokers have it. */
   readonly deadLetter: (record: ReceivedRecord, reason: string, envelope: MessageEnvelope | null) => Promise<void>
 }

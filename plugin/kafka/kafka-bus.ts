@@ -82,19 +82,12 @@ export class KafkaBus extends AbstractBus {
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
     const client = this.#client
     if (client === null) throw new BusNotStartedError(this.kind)
-    const { dispatcher } = this
-    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
     const topic = this.topicFor(group.topic)
     const consumer = new KafkaGroupConsumer(group, {
+      ...this.groupConsumerSettings,
       client,
       settings: this.settings,
       topic,
-      dispatcher,
-      logger,
-      concurrency,
-      drainTimeoutMs,
-      retryDelayMs,
-      consume: { retryDelayMs, signal: this.stopSignal },
       deadLetter: async (record, reason, envelope) => {
         const deadLetterTopic = kafkaTopic({ ...this.settings, topicPrefix: '' }, this.settings.deadLetterTopic(topic, group.subscription))
         await this.#batcherOrFail().send(deadLetterRecord(deadLetterTopic, record, group.subscription, reason, envelope))

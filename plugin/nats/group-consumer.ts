@@ -1,12 +1,11 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream'
 import { abortableDelay } from '../abortable-delay.js'
-import { consumeMessage, type ConsumeOptions } from '../bus/consume-message.js'
-import type { Dispatcher } from '../bus/dispatcher.js'
+import { consumeMessage, type GroupConsumerSettings } from '../bus/consume-message.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import { settlesWithin } from '../bus/time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { eventLogFields, type OutboxLogger } from '../logger.js'
+import { eventLogFields } from '../logger.js'
 import { PROPERTY } from '../bus/message-properties.js'
 import { describe } from './client-errors.js'
 import type { NatsClientModules } from './load-client.js'
@@ -15,18 +14,12 @@ import type { NatsBusSettings } from './nats-bus-options.js'
 import { nanos } from './streams.js'
 import type { TopicLayout } from './topic-layout.js'
 
-export interface NatsGroupConsumerOptions {
+export interface NatsGroupConsumerOptions extends GroupConsumerSettings {
   readonly client: NatsClientModules
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
   readonly settings: NatsBusSettings
   readonly layout: TopicLayout
-  readonly dispatcher: Dispatcher
-  readonly logger: OutboxLogger
-  readonly concurrency: number
-  readonly drainTimeoutMs: number
-  readonly retryDelayMs: number
-  readonly consume: ConsumeOptions
   /** Parks a message in the dead-letter stream; resolves once the stream has it. */
   readonly deadLetter: (message: ReceivedMessage, reason: string, envelope: MessageEnvelope | null) => Promise<void>
 }

@@ -123,19 +123,13 @@ export class NatsBus extends AbstractBus {
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
     const connected = this.#connectedOrFail()
     const layout = this.layoutOf(group.topic)
-    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
     const consumer = new NatsGroupConsumer(group, {
+      ...this.groupConsumerSettings,
       client: connected.client,
       js: connected.js,
       jsm: connected.jsm,
       settings: this.settings,
       layout,
-      dispatcher: this.dispatcher,
-      logger,
-      concurrency,
-      drainTimeoutMs,
-      retryDelayMs,
-      consume: { retryDelayMs, signal: this.stopSignal },
       deadLetter: async (message, reason, envelope) => { await this.#deadLetter(connected, layout, group.subscription, message, reason, envelope) }
     })
     this.#consumers.set(group, consumer)

@@ -1,18 +1,12 @@
-import { consumeMessage, type ConsumeOptions } from '../bus/consume-message.js'
-import type { Dispatcher } from '../bus/dispatcher.js'
+import { consumeMessage, type GroupConsumerSettings } from '../bus/consume-message.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
-import { eventLogFields, type OutboxLogger } from '../logger.js'
+import { eventLogFields } from '../logger.js'
 import type { PulsarConsumer, PulsarDriver, ReceivedMessage, ConsumerOptions } from './driver.js'
 import { PROPERTY } from '../bus/message-properties.js'
 
-export interface GroupConsumerOptions {
-  readonly dispatcher: Dispatcher
-  readonly logger: OutboxLogger
-  readonly concurrency: number
-  readonly drainTimeoutMs: number
-  readonly consume: ConsumeOptions
+export interface GroupConsumerOptions extends GroupConsumerSettings {
   /** Parks a message on the dead-letter topic; resolves once the broker has it. */
   readonly deadLetter: (message: ReceivedMessage, reason: string, envelope: MessageEnvelope | null) => Promise<void>
 }

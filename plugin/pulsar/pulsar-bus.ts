@@ -140,15 +140,10 @@ export class PulsarBus extends AbstractBus {
   protected async openConsumer (group: SubscriptionGroup): Promise<void> {
     const driver = this.#driver
     if (driver === null) throw new BusNotStartedError(this.kind)
-    const { dispatcher } = this
-    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
+    const { retryDelayMs } = this.options
     const topic = topicFor(this.config, group.topic)
     const consumer = new GroupConsumer(group, {
-      dispatcher,
-      logger,
-      concurrency,
-      drainTimeoutMs,
-      consume: { retryDelayMs, signal: this.stopSignal },
+      ...this.groupConsumerSettings,
       deadLetter: async (message, reason, envelope) => {
         const deadLetterTopic = this.#qualified(this.#settings.deadLetterTopic(topic, group.subscription))
         await this.#keepParkedMessages(deadLetterTopic, group.subscription)

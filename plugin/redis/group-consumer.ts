@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis'
 import { abortableDelay } from '../abortable-delay.js'
-import { consumeMessage, type ConsumeOptions } from '../bus/consume-message.js'
-import type { Dispatcher } from '../bus/dispatcher.js'
+import { consumeMessage, type GroupConsumerSettings } from '../bus/consume-message.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
 import { settlesWithin } from '../bus/time-limits.js'
-import { eventLogFields, type OutboxLogger } from '../logger.js'
+import { eventLogFields } from '../logger.js'
 import { backoffDelay } from '../bus/backoff.js'
 import { PROPERTY } from '../bus/message-properties.js'
 import { isNoGroup } from './client-errors.js'
@@ -16,7 +15,7 @@ import type { RedisBusSettings } from './redis-bus-options.js'
 import { deadLetterFields, entryId, type ReceivedEntry } from './stream-entries.js'
 import { StreamLeases } from './stream-leases.js'
 
-export interface RedisGroupConsumerOptions {
+export interface RedisGroupConsumerOptions extends GroupConsumerSettings {
   readonly client: RedisClientModule
   /** The bus's connection, for everything but the blocking reads. */
   readonly commands: Redis
@@ -27,12 +26,6 @@ export interface RedisGroupConsumerOptions {
   /** This bus's consumer name, the same in every group and across restarts of the bus. */
   readonly consumerName: string
   readonly deadLetterStream: string
-  readonly dispatcher: Dispatcher
-  readonly logger: OutboxLogger
-  readonly concurrency: number
-  readonly drainTimeoutMs: number
-  readonly retryDelayMs: number
-  readonly consume: ConsumeOptions
 }
 
 /** Entries given back by a closing consumer look idle for a year, so the next XAUTOCLAIM takes them at once. */

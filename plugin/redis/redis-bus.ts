@@ -90,21 +90,15 @@ export class RedisBus extends AbstractBus {
     const client = this.#client
     const commands = this.#commands
     if (client === null || commands === null) throw new BusNotStartedError(this.kind)
-    const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
     const consumer = new RedisGroupConsumer(group, {
+      ...this.groupConsumerSettings,
       client,
       commands,
       settings: this.settings,
       topicKey: topicKey(this.settings, group.topic),
       streams: this.streamsOf(group.topic),
       consumerName: this.consumerName,
-      deadLetterStream: this.deadLetterStreamOf(group.topic, group.subscription),
-      dispatcher: this.dispatcher,
-      logger,
-      concurrency,
-      drainTimeoutMs,
-      retryDelayMs,
-      consume: { retryDelayMs, signal: this.stopSignal }
+      deadLetterStream: this.deadLetterStreamOf(group.topic, group.subscription)
     })
     this.#consumers.set(group, consumer)
     try {
