@@ -5,7 +5,8 @@ import { DRIVER_CHOICES, type DriverChoice } from './driver.js'
 /** The environment variables pulsarConfigFromEnv reads, for messages and docs. */
 export const PULSAR_ENV_VARIABLES = [
   'PULSAR_URL', 'PULSAR_WEB_URL', 'PULSAR_AUTH_TOKEN', 'PULSAR_TLS_ENABLED', 'PULSAR_TLS_CERT_PATH',
-  'PULSAR_TLS_VALIDATE_HOSTNAME', 'PULSAR_TENANT', 'PULSAR_NAMESPACE', 'PULSAR_TOPIC_PREFIX', 'PULSAR_DRIVER'
+  'PULSAR_TLS_VALIDATE_HOSTNAME', 'PULSAR_TENANT', 'PULSAR_NAMESPACE', 'PULSAR_TOPIC_PREFIX', 'PULSAR_DRIVER',
+  'PULSAR_LISTENER_NAME'
 ] as const
 
 /** The configuration from the environment, with the driver when PULSAR_DRIVER names one. */
@@ -33,6 +34,7 @@ export function pulsarConfigFromEnv (env: NodeJS.ProcessEnv = process.env): Puls
       tenant: read(env, 'PULSAR_TENANT'),
       namespace: read(env, 'PULSAR_NAMESPACE'),
       topicPrefix: read(env, 'PULSAR_TOPIC_PREFIX') as TopicPrefix | undefined,
+      listenerName: read(env, 'PULSAR_LISTENER_NAME') ?? null,
       tls: {
         ...(tlsEnabled === undefined ? {} : { enabled: tlsEnabled }),
         ...(validateHostname === undefined ? {} : { validateHostname }),
@@ -58,7 +60,8 @@ const fieldToVariable: Array<[RegExp, string]> = [
   [/\btls\.validateHostname\b/g, 'PULSAR_TLS_VALIDATE_HOSTNAME'],
   [/^(Invalid Pulsar configuration: )tenant\b/, '$1PULSAR_TENANT'],
   [/^(Invalid Pulsar configuration: )namespace\b/, '$1PULSAR_NAMESPACE'],
-  [/\btopicPrefix\b/g, 'PULSAR_TOPIC_PREFIX']
+  [/\btopicPrefix\b/g, 'PULSAR_TOPIC_PREFIX'],
+  [/\blistenerName\b/g, 'PULSAR_LISTENER_NAME']
 ]
 
 function renameFields (message: string): string {

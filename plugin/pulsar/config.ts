@@ -31,6 +31,14 @@ export interface PulsarConfig {
   /** A JWT for token authentication. Never logged. */
   authToken?: string | null
   tls?: PulsarTlsConfig
+  /**
+   * The broker listener to be told about (Pulsar's multiple advertised listeners,
+   * `advertisedListeners=<name>:pulsar://host:port,…` on the broker): a topic lookup then answers
+   * with that listener's address, e.g. the external one for clients outside Kubernetes. Native
+   * driver only: the WebSocket API goes through the web service, which reaches the topic's owner
+   * itself, so the WebSocket driver ignores it. Default: the broker's internal listener.
+   */
+  listenerName?: string | null
 }
 
 /** A checked configuration with every default filled in. */
@@ -43,6 +51,7 @@ export interface ResolvedPulsarConfig {
   readonly topicPrefix: TopicPrefix
   readonly authToken: string | null
   readonly tls: { readonly enabled: boolean, readonly trustCertPath: string | null, readonly validateHostname: boolean }
+  readonly listenerName: string | null
 }
 
 /** Pulsar's rule for tenant and namespace names (NamedEntity): letters, digits, `_ - = : .`. */
@@ -71,7 +80,8 @@ export function resolvePulsarConfig (input: PulsarConfig): ResolvedPulsarConfig 
     namespace: entityName('namespace', input.namespace, 'default'),
     topicPrefix: topicPrefix(input.topicPrefix),
     authToken: authToken(input.authToken),
-    tls
+    tls,
+    listenerName: listenerName(input.listenerName)
   }
 }
 
@@ -90,7 +100,8 @@ export function describePulsarConfig (config: ResolvedPulsarConfig): string {
     `web ${config.webServiceUrl === null ? 'unknown' : redactUrl(config.webServiceUrl)}`,
     `namespace ${config.topicPrefix}://${config.tenant}/${config.namespace}`,
     `auth ${config.authToken === null ? 'none' : 'token (redacted)'}`,
-    `tls ${config.tls.enabled ? `on${config.tls.validateHostname ? '' : ' (hostname not checked)'}` : 'off'}`
+    `tls ${config.tls.enabled ? `on${config.tls.validateHostname ? '' : ' (hostname not checked)'}` : 'off'}`,
+    ...(config.listenerName === null ? [] : [`listener ${config.listenerName}`])
   ]
   return parts.join(', ')
 }
@@ -150,6 +161,18 @@ function authToken (value: unknown): string | null {
   if (value === '') throw new PulsarConfigError('authToken is empty: give the JWT, or leave authToken out when the broker has no authentication')
   if (/\s/.test(value)) throw new PulsarConfigError('authToken contains whitespace or a line break (read from a file? trim it)')
   if (value.length > MAX_TOKEN_LENGTH) throw new PulsarConfigError(`authToken is longer than ${MAX_TOKEN_LENGTH} characters: is it a token?`)
+  return value
+}
+
+/**
+ * A name of the broker's advertisedListeners: the broker splits that setting on "," and takes
+ * the name up to the first ":", so a name with either (or with whitespace) can never match one.
+ */
+function listenerName (value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string' || value === '' || /[\s,:]/.test(value)) {
+    throw new PulsarConfigError(`listenerName ${JSON.stringify(value)} is not a listener name: give the name of one of the broker's advertisedListeners (the part before ":pulsar://"), e.g. "external", without spaces, "," or ":"; or leave it out to use the broker's internal listener`)
+  }
   return value
 }
 

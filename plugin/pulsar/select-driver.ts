@@ -26,12 +26,15 @@ export interface SelectedDriver {
 export async function selectDriver (choice: DriverChoice, config: ResolvedPulsarConfig, selection: DriverSelection): Promise<{ driver: PulsarDriver, selected: SelectedDriver }> {
   const { websocket, ...options } = selection
   const webSocketDriver = (): PulsarDriver => new WebSocketDriver(config, { ...options, ...websocket })
-  if (choice === 'websocket') return { driver: webSocketDriver(), selected: { name: 'websocket', reason: 'driver "websocket" was asked for' } }
+  // The WebSocket API goes through the web service, which reaches the topic's owner itself: a
+  // listener name has no address to choose there (driver "auto" may land here without the addon).
+  const listenerUnused = config.listenerName === null ? '' : `; listenerName "${config.listenerName}" is not used by the websocket driver`
+  if (choice === 'websocket') return { driver: webSocketDriver(), selected: { name: 'websocket', reason: `driver "websocket" was asked for${listenerUnused}` } }
   if (choice === 'native') return { driver: await NativeDriver.load(config, options), selected: { name: 'native', reason: 'driver "native" was asked for' } }
   try {
     return { driver: await NativeDriver.load(config, options), selected: { name: 'native', reason: 'driver "auto": the pulsar-client addon loads' } }
   } catch (err) {
     if ((err as { code?: string }).code !== 'PULSAR_NATIVE_UNAVAILABLE') throw err
-    return { driver: webSocketDriver(), selected: { name: 'websocket', reason: `driver "auto": the pulsar-client addon does not load (${(err as Error).message})` } }
+    return { driver: webSocketDriver(), selected: { name: 'websocket', reason: `driver "auto": the pulsar-client addon does not load (${(err as Error).message})${listenerUnused}` } }
   }
 }

@@ -105,16 +105,28 @@ export class PulsarInstance {
   }
 
   /**
+   * The broker setting (PULSAR_SETTINGS) that advertises one more listener besides its own port:
+   * Pulsar's multiple advertised listeners. A client that names the listener (the native client's
+   * `listenerName`) is sent to `port` by every topic lookup, e.g. a proxy in front of the broker;
+   * the broker itself and other clients keep the listener `internal`, its own port. The broker
+   * listens only on its own port: what listens on `port` is the caller's business.
+   */
+  advertisedListenerSettings (listener: { readonly name: string, readonly port: number }): string {
+    return `advertisedListeners=internal:${this.serviceUrl},${listener.name}:pulsar://127.0.0.1:${listener.port} internalListenerName=internal`
+  }
+
+  /**
    * Starts the broker and resolves once start.sh found it healthy (10–45 s on a busy 2-core box).
    * The first start wipes leftovers (PULSAR_FRESH=1); later ones reuse the data a stop kept.
-   * Resolves with the seconds it took.
+   * `env`: settings for this start on top of the options' (e.g. PULSAR_SETTINGS that name a port
+   * known only now). Resolves with the seconds it took.
    */
-  async start (): Promise<number> {
+  async start (env: Readonly<Record<string, string>> = {}): Promise<number> {
     if (this.#destroyed) throw new Error(`Pulsar instance ${this.name} was destroyed`)
     const fresh = this.#watcherPid === null
     this.#watcherPid ??= this.#watch()
     const started = Date.now()
-    await this.#script('start.sh', fresh ? { PULSAR_FRESH: '1' } : {})
+    await this.#script('start.sh', { ...env, ...(fresh ? { PULSAR_FRESH: '1' } : {}) })
     this.#running = true
     return (Date.now() - started) / 1000
   }

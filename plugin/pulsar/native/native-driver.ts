@@ -53,7 +53,8 @@ export class NativeDriver implements PulsarDriver {
     this.#pulsar = pulsar
     this.#config = config
     this.#options = options
-    this.#where = redactUrl(config.serviceUrl)
+    // A listener the broker does not advertise leaves producers and consumers to time out: say which one was asked for.
+    this.#where = redactUrl(config.serviceUrl) + (config.listenerName === null ? '' : ` (listener "${config.listenerName}", which must be one of the broker's advertisedListeners)`)
   }
 
   /**
@@ -64,13 +65,15 @@ export class NativeDriver implements PulsarDriver {
     const unreachable = await unreachableReason(this.#config, this.#options.connectTimeoutMs)
     if (unreachable !== null) throw new PulsarConnectError(this.#where, unreachable)
     await this.#checkToken()
-    const { tls, authToken } = this.#config
+    const { tls, authToken, listenerName } = this.#config
     const clientConfig: ClientConfig = {
       serviceUrl: this.#config.serviceUrl,
       operationTimeoutSeconds: Math.max(1, Math.ceil(this.#options.connectTimeoutMs / 1000)),
       connectionTimeoutMs: this.#options.connectTimeoutMs,
       // Warnings and up cross into JavaScript (listenToClientLog routes them to our logger).
       logLevel: WARN,
+      // Lookups then answer with that listener's address (the broker's advertisedListeners).
+      ...(listenerName === null ? {} : { listenerName }),
       ...(authToken === null ? {} : { authentication: new this.#pulsar.AuthenticationToken({ token: authToken }) }),
       ...(tls.enabled ? { tlsValidateHostname: tls.validateHostname, ...(tls.trustCertPath === null ? {} : { tlsTrustCertsFilePath: tls.trustCertPath }) } : {})
     }

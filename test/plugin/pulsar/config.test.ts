@@ -22,8 +22,21 @@ t.test('defaults: public/default, persistent, no auth, no TLS, web port derived'
     namespace: 'default',
     topicPrefix: 'persistent',
     authToken: null,
-    tls: { enabled: false, trustCertPath: null, validateHostname: true }
+    tls: { enabled: false, trustCertPath: null, validateHostname: true },
+    listenerName: null
   })
+})
+
+t.test('listenerName: a name of the broker\'s advertisedListeners, from the option or PULSAR_LISTENER_NAME', async (t) => {
+  t.equal(resolvePulsarConfig({ serviceUrl: 'pulsar://h:6650', listenerName: 'external' }).listenerName, 'external')
+  t.equal(pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_LISTENER_NAME: 'external' }).listenerName, 'external')
+  t.equal(pulsarConfigFromEnv({ PULSAR_URL: 'pulsar://h:6650', PULSAR_LISTENER_NAME: '' }).listenerName, null, 'empty counts as unset')
+  t.match(describePulsarConfig(resolvePulsarConfig({ serviceUrl: 'pulsar://h:6650', listenerName: 'external' })), /listener external/)
+  for (const bad of ['', 'ext ernal', 'external\n', 'a,b', 'external:pulsar://h:6650']) {
+    configError(t, { serviceUrl: 'pulsar://h:6650', listenerName: bad }, /listenerName .* is not a listener name: give the name of one of the broker's advertisedListeners .*or leave it out/)
+  }
+  configError(t, { serviceUrl: 'pulsar://h:6650', listenerName: 42 as unknown as string }, /listenerName 42 is not a listener name/)
+  envError(t, { PULSAR_URL: 'pulsar://h:6650', PULSAR_LISTENER_NAME: 'ext ernal' }, /^Invalid Pulsar configuration: PULSAR_LISTENER_NAME "ext ernal" is not a listener name/)
 })
 
 t.test('the web address is derived from a broker on a default port, else left to be given', async (t) => {
@@ -113,7 +126,8 @@ t.test('fromEnv reads every variable', async (t) => {
     PULSAR_TLS_VALIDATE_HOSTNAME: '0',
     PULSAR_TENANT: 'shop',
     PULSAR_NAMESPACE: 'orders',
-    PULSAR_TOPIC_PREFIX: 'persistent'
+    PULSAR_TOPIC_PREFIX: 'persistent',
+    PULSAR_LISTENER_NAME: 'external'
   }), {
     serviceUrl: 'pulsar+ssl://broker:6651',
     webServiceUrl: 'https://broker:8443',
@@ -121,7 +135,8 @@ t.test('fromEnv reads every variable', async (t) => {
     namespace: 'orders',
     topicPrefix: 'persistent',
     authToken: token,
-    tls: { enabled: true, trustCertPath: ca, validateHostname: false }
+    tls: { enabled: true, trustCertPath: ca, validateHostname: false },
+    listenerName: 'external'
   })
 })
 
