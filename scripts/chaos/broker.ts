@@ -16,6 +16,8 @@ import { PulsarInstance } from '../../test/support/pulsar-instance.js'
  */
 export class ChaosBroker {
   readonly #instance: PulsarInstance
+  /** Settings of every start (the first and each restart's), set by advertiseListener(). */
+  #startEnv: Record<string, string> = {}
 
   private constructor (instance: PulsarInstance) {
     this.#instance = instance
@@ -44,19 +46,28 @@ export class ChaosBroker {
     return this.#instance.webUrl
   }
 
+  /**
+   * From the next start on, the broker advertises a second listener, `name`, at `port` on
+   * loopback (a fault proxy in front of its binary port): the native client, told that listener's
+   * name, is then sent to the proxy by every topic lookup instead of to the broker's own port.
+   */
+  advertiseListener (name: string, port: number): void {
+    this.#startEnv = { PULSAR_SETTINGS: this.#instance.advertisedListenerSettings({ name, port }) }
+  }
+
   admin (): PulsarAdmin {
     return pulsarAdmin({ serviceUrl: this.serviceUrl, webServiceUrl: this.webUrl }, { timeoutMs: 10_000 })
   }
 
   /** Starts on empty data; resolves with the seconds it took. */
   async start (): Promise<number> {
-    return await this.#instance.start()
+    return await this.#instance.start(this.#startEnv)
   }
 
   /** What restart.sh does: stop (TERM, data kept), then start on the same data. Resolves with the seconds it took. */
   async restart (): Promise<number> {
     const stopped = await this.#instance.stop({ keepData: true })
-    return stopped + await this.#instance.start()
+    return stopped + await this.#instance.start(this.#startEnv)
   }
 
   /** Stops the broker and deletes its data. Idempotent. */

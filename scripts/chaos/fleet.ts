@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { isFree } from '../../test/support/pulsar-instance.js'
 import type { ChaosProfile } from './profile.js'
 import { ServiceInstance, type ExitRecord } from './services.js'
-import type { ProxiedUrls } from './network-faults.js'
+import type { ServiceLinks } from './network-faults.js'
 import type { ChaosTransport } from './transports.js'
 
 export interface FleetSettings {
@@ -12,7 +12,7 @@ export interface FleetSettings {
   readonly transport: ChaosTransport
   readonly databaseUrl: string
   /** With --network-faults: the proxied URLs the services use instead of the broker's and the database's own. */
-  readonly links?: ProxiedUrls
+  readonly links?: ServiceLinks
   readonly say: (line: string) => void
 }
 
@@ -108,7 +108,7 @@ export async function startFleet (settings: FleetSettings): Promise<Fleet> {
   const common = {
     DATABASE_URL: links?.databaseUrl ?? databaseUrl,
     ...transport.serviceEnv(),
-    ...(links === undefined ? {} : { PULSAR_URL: links.pulsarServiceUrl, PULSAR_WEB_URL: links.pulsarWebUrl }),
+    ...(links === undefined ? {} : { PULSAR_URL: links.pulsarServiceUrl, PULSAR_WEB_URL: links.pulsarWebUrl, PULSAR_LISTENER_NAME: links.pulsarListenerName }),
     // Debug: the inbox logs each duplicate delivery it absorbs at debug; the run counts those lines.
     LOG_LEVEL: 'debug',
     RELAY: 'true',

@@ -28,6 +28,19 @@ export interface ProxiedUrls {
 }
 
 /**
+ * What the services are given: the proxied URLs, and the broker listener that leads to the
+ * binary port's proxy. The native client asks the broker where a topic lives and then connects to
+ * the address the broker advertises; told this listener's name, it is answered with the proxy's
+ * address (the broker advertises it: ChaosBroker.advertiseListener), not the broker's own port.
+ */
+export interface ServiceLinks extends ProxiedUrls {
+  readonly pulsarListenerName: string
+}
+
+/** The name of the broker listener whose address is the binary port's proxy. */
+export const PROXIED_LISTENER = 'proxied'
+
+/**
  * The network between the services and what they depend on, under the run's control: a fault
  * proxy (fault-proxy.ts) in front of the broker's binary and web ports and one in front of
  * PostgreSQL, and the plan's faults played on them while the load runs. The run's own checks
@@ -36,10 +49,10 @@ export interface ProxiedUrls {
  */
 export class NetworkFaults {
   readonly tally: NetworkTally = { latencySpells: 0, resets: 0, drops: 0, partitions: 0, partitionSeconds: [], connectionsBroken: 0 }
-  readonly urls: ProxiedUrls
+  readonly urls: ServiceLinks
   readonly #proxies: Record<NetworkTarget, FaultProxy[]>
 
-  private constructor (proxies: Record<NetworkTarget, FaultProxy[]>, urls: ProxiedUrls) {
+  private constructor (proxies: Record<NetworkTarget, FaultProxy[]>, urls: ServiceLinks) {
     this.#proxies = proxies
     this.urls = urls
   }
@@ -55,8 +68,14 @@ export class NetworkFaults {
     return new NetworkFaults({ broker: [binary, web], database: [database] }, {
       pulsarServiceUrl: binary.rewrite(real.pulsarServiceUrl),
       pulsarWebUrl: web.rewrite(real.pulsarWebUrl),
-      databaseUrl: database.rewrite(real.databaseUrl)
+      databaseUrl: database.rewrite(real.databaseUrl),
+      pulsarListenerName: PROXIED_LISTENER
     })
+  }
+
+  /** The port of the proxy in front of the broker's binary port: the address of PROXIED_LISTENER. */
+  get brokerProxyPort (): number {
+    return this.#proxies.broker[0]!.port
   }
 
   /** Plays the plan from `started` (the load's start); stops early when the run is aborted, healing what it broke. */

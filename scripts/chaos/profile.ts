@@ -132,9 +132,6 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   if (soakArg !== undefined && (!/^\d{1,4}$/.test(soakArg) || Number(soakArg) < 5)) throw new Error(`--soak takes whole minutes, at least 5, got ${JSON.stringify(soakArg)}`)
   if (soakArg !== undefined && quick) throw new Error('--soak and --quick are two different runs: pick one')
   const networkFaults = flags.has('--network-faults')
-  if (networkFaults && driver === 'native') {
-    throw new Error('--network-faults runs on the websocket driver only: the native client asks the broker where a topic lives and then connects to the address the broker advertises, around the fault proxy')
-  }
   const common = {
     seed: seedArg === undefined ? randomInt(1, 1_000_000_000) : Number(seedArg),
     bus,

@@ -47,26 +47,28 @@ async function main (): Promise<number> {
     broker = await chaosTransport(profile.bus, runId, profile.brokerStopTimeout)
     const ownBroker = broker
     cleanup.add('stop the broker and delete its data', async () => await ownBroker.destroy())
+    const database = new ChaosDatabase(runId)
+    // The proxies come first: the broker advertises the binary port's proxy as a listener of its
+    // own (for the native client's lookups), so that port must be known before the broker starts.
+    let network: NetworkFaults | null = null
+    if (profile.networkFaults !== null && broker.pulsar !== null) {
+      network = await NetworkFaults.start({ pulsarServiceUrl: broker.pulsar.serviceUrl, pulsarWebUrl: broker.pulsar.webUrl, databaseUrl: database.url })
+      const ownNetwork = network
+      cleanup.add('close the fault proxies', async () => await ownNetwork.close())
+      broker.pulsar.advertiseListener(network.urls.pulsarListenerName, network.brokerProxyPort)
+      facts.network = network.tally
+      say(`network: services reach the broker at ${network.urls.pulsarServiceUrl} (listener "${network.urls.pulsarListenerName}") and ${network.urls.pulsarWebUrl}, PostgreSQL at 127.0.0.1:${new URL(network.urls.databaseUrl).port}, through fault proxies`)
+    }
     say(`broker: starting ${broker.description}`)
     facts.brokerStartSeconds = await interruptible(broker.start(), stop.signal)
     say(`broker: ready after ${facts.brokerStartSeconds.toFixed(1)} s`)
     await broker.prepare()
-    const database = new ChaosDatabase(runId)
     cleanup.add(`drop database ${database.name}`, async () => await database.drop())
     await database.create({ breakInbox: profile.breakInbox })
     ledger = new Ledger(database.url)
     const ownLedger = ledger
     cleanup.add('close the ledger connection', async () => await ownLedger.close())
     say(`postgres: database ${database.name} migrated and seeded`)
-
-    let network: NetworkFaults | null = null
-    if (profile.networkFaults !== null && broker.pulsar !== null) {
-      network = await NetworkFaults.start({ pulsarServiceUrl: broker.pulsar.serviceUrl, pulsarWebUrl: broker.pulsar.webUrl, databaseUrl: database.url })
-      const ownNetwork = network
-      cleanup.add('close the fault proxies', async () => await ownNetwork.close())
-      facts.network = network.tally
-      say(`network: services reach the broker at ${network.urls.pulsarServiceUrl} and ${network.urls.pulsarWebUrl}, PostgreSQL at 127.0.0.1:${new URL(network.urls.databaseUrl).port}, through fault proxies`)
-    }
     const random = new Random(profile.seed)
     const fleet = await startFleet({ runDir, profile, transport: broker, databaseUrl: database.url, ...(network === null ? {} : { links: network.urls }), say })
     cleanup.add('stop the services', async () => await fleet.stop())
