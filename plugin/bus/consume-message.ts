@@ -1,4 +1,5 @@
-import { abortableDelay } from '../abortable-delay.js'
+import { abortableDelay } from '../time/abortable-delay.js'
+import { backoffDelay } from '../time/backoff.js'
 import type { Dispatcher } from './dispatcher.js'
 import type { SubscriptionGroup } from './subscription-registry.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
@@ -26,7 +27,7 @@ export interface MessageSettler {
 }
 
 export interface ConsumeOptions {
-  /** Delay before retrying in place on an ordered subscription, doubled each attempt. */
+  /** Delay before retrying in place on an ordered subscription, doubled each attempt (with jitter, capped at 30 s). */
   retryDelayMs: number
   /** Aborted when the bus stops: an in-place retry then gives the message back instead. */
   signal: AbortSignal
@@ -69,7 +70,7 @@ export async function consumeMessage (
     if (verdict.kind === 'ack') return await settler.ack()
     if (verdict.kind === 'dead-letter') return await settler.deadLetter(verdict.reason, verdict.envelope)
     if (!group.ordered || options.signal.aborted) return await settler.nack()
-    const delay = Math.min(MAX_RETRY_DELAY_MS, options.retryDelayMs * 2 ** Math.min(redeliveryCount, 16))
+    const delay = backoffDelay(redeliveryCount, { initialMs: options.retryDelayMs, maxMs: MAX_RETRY_DELAY_MS })
     const retried = await abortableDelay(delay, options.signal)
     if (!retried) return await settler.nack()
     redeliveryCount++

@@ -1,4 +1,4 @@
-import { backoffDelay } from '../bus/backoff.js'
+import { backoffDelay } from '../time/backoff.js'
 import type { ListenHandlers, Unlisten } from './notifications.js'
 
 /** The parts of a pg.Client used here. */

@@ -1,5 +1,5 @@
 import { StartTimeoutError } from '../errors.js'
-import { withTimeout } from '../bus/time-limits.js'
+import { withTimeout } from '../time/time-limits.js'
 
 /** One component the plugin starts in onReady, and what to check when it hangs. */
 export interface StartStep {

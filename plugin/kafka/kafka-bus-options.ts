@@ -1,6 +1,6 @@
 import type { BusOptions } from '../bus/abstract-bus.js'
 import { positiveInteger } from '../option-checks.js'
-import type { BackoffOptions } from '../bus/backoff.js'
+import type { BackoffOptions } from '../time/backoff.js'
 import { KafkaConfigError } from './errors.js'
 
 /** Chooses the dead-letter topic of a subscription on a topic (both full Kafka topic names). */

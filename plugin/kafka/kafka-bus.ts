@@ -1,6 +1,6 @@
 import { AbstractBus } from '../bus/abstract-bus.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
-import { withTimeout } from '../bus/time-limits.js'
+import { withTimeout } from '../time/time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { BusNotStartedError } from '../errors.js'
 import { clientFailure, describeClientError } from './client-errors.js'

@@ -1,9 +1,10 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream'
-import { abortableDelay } from '../abortable-delay.js'
+import { abortableDelay } from '../time/abortable-delay.js'
+import { backoffDelay } from '../time/backoff.js'
 import { consumeMessage, type GroupConsumerSettings } from '../bus/consume-message.js'
 import { KeyedWorkQueue } from '../bus/keyed-work-queue.js'
 import type { SubscriptionGroup } from '../bus/subscription-registry.js'
-import { settlesWithin } from '../bus/time-limits.js'
+import { settlesWithin } from '../time/time-limits.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 import { eventLogFields } from '../logger.js'
 import { PROPERTY } from '../bus/message-properties.js'
@@ -35,6 +36,8 @@ export interface ReceivedMessage {
 }
 
 const PULL_BATCH = 64
+/** Cap of the wait before pulling again after the consumer stopped (it starts at reconnectWaitMs and doubles). */
+const PULL_AGAIN_MAX_MS = 30_000
 
 /**
  * The consumer of one subscription group: a durable pull consumer per partition subject of the
@@ -139,7 +142,7 @@ export class NatsGroupConsumer {
         if (this.#closed) return
         if (failures === 0) logger.warn({ consumer: name, stream: layout.stream, err: describe(err) }, 'NATS consumer stopped; pulling again')
       }
-      await abortableDelay(Math.min(30_000, settings.reconnectWaitMs * 2 ** Math.min(failures++, 5)), this.#closing.signal)
+      await abortableDelay(backoffDelay(failures++, { initialMs: settings.reconnectWaitMs, maxMs: PULL_AGAIN_MAX_MS }), this.#closing.signal)
     }
   }
 

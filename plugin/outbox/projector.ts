@@ -14,6 +14,7 @@ import { InvalidOptionsError } from '../errors.js'
 import { eventLogFields, silentLogger, type OutboxLogger } from '../logger.js'
 import { booleanOption, nonNegativeInteger, positiveInteger } from '../option-checks.js'
 import { Telemetry } from '../telemetry/telemetry.js'
+import { backoffDelay, type BackoffOptions } from '../time/backoff.js'
 
 export interface ProjectorOptions {
   db: OutboxDatabase
@@ -78,7 +79,8 @@ interface ClaimedBatch {
   readonly claimedAt: number
 }
 
-const MAX_ERROR_BACKOFF_MS = 10_000
+/** After a failed round: 200 ms, then doubling (with jitter) up to 10 s. */
+const ERROR_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 }
 let projectorsInProcess = 0
 
 /**
@@ -88,7 +90,7 @@ let projectorsInProcess = 0
  * Loop: a full batch means more is waiting, so the next is claimed while it publishes; otherwise
  * sleep until nudged (a local commit, a NOTIFY) or until the poll interval passes, the safety net
  * for lost wake-ups.
- * A failed round (database down, broker down) backs off, doubling up to 10 s, and tries again:
+ * A failed round (database down, broker down) backs off, doubling up to 10 s (ERROR_BACKOFF), and tries again:
  * rows stay pending in the meantime.
  */
 export class OutboxProjector {
@@ -132,8 +134,10 @@ export class OutboxProjector {
     this.#id = options.projectorId ?? `${hostname()}:${process.pid}:${++projectorsInProcess}`
     this.#retry = {
       maxAttempts: positiveInteger('maxAttempts', options.maxAttempts, 10),
-      baseDelayMs: nonNegativeInteger('retryBaseDelayMs', options.retryBaseDelayMs, 1000),
-      maxDelayMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
+      backoff: {
+        initialMs: nonNegativeInteger('retryBaseDelayMs', options.retryBaseDelayMs, 1000),
+        maxMs: nonNegativeInteger('retryMaxDelayMs', options.retryMaxDelayMs, 60_000)
+      }
     }
     this.#channel = options.channel === undefined ? 'outbox' : options.channel
     this.#driver = driverCapabilities(this.#db, { fastPaths: booleanOption('driverFastPaths', options.driverFastPaths, true) })
@@ -295,7 +299,7 @@ export class OutboxProjector {
           settling = Promise.resolve()
           await this.#giveBack(ahead)
           ahead = null
-          await this.#sleep(Math.min(MAX_ERROR_BACKOFF_MS, 100 * 2 ** Math.min(this.#consecutiveErrors, 10)), false)
+          await this.#sleep(backoffDelay(this.#consecutiveErrors, ERROR_BACKOFF), false)
         }
       }
     } finally {

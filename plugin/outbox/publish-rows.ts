@@ -4,6 +4,7 @@ import type { MessageBus } from '../bus/bus.js'
 import type { EventCatalog } from '../events/event-catalog.js'
 import { isTransportOutage } from '../bus/outage.js'
 import { publishTraced } from '../telemetry/messaging-spans.js'
+import { withTimeout } from '../time/time-limits.js'
 
 /** What happened to each row of a claimed batch. */
 export interface PublishOutcome {
@@ -44,20 +45,13 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
   const started = performance.now()
   const chains = chainsByKey(rows)
   let next = 0
-  let timer: NodeJS.Timeout | undefined
-  let expired = false
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      expired = true
-      reject(new Error(`publish did not complete within the ${options.leaseMs} ms lease`))
-    }, options.deadlineMs)
-  })
-  deadline.catch(() => {})
+  const deadlineAt = started + options.deadlineMs
+  const expired = (): boolean => performance.now() >= deadlineAt
 
   const publishChain = async (chain: ClaimedRow[]): Promise<void> => {
     for (let i = 0; i < chain.length; i++) {
       const row = chain[i]!
-      if (outcome.outage !== null || expired) {
+      if (outcome.outage !== null || expired()) {
         outcome.skipped.push(...chain.slice(i).map((r) => r.id))
         return
       }
@@ -68,7 +62,8 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
         return
       }
       try {
-        await Promise.race([publishTraced(bus.kind, row.topic, built.envelope, async (envelope) => await bus.publish(envelope, { topic: row.topic })), deadline])
+        await withTimeout(publishTraced(bus.kind, row.topic, built.envelope, async (envelope) => await bus.publish(envelope, { topic: row.topic })),
+          Math.max(1, deadlineAt - performance.now()), () => new Error(`publish did not complete within the ${options.leaseMs} ms lease`))
         outcome.published.push(row.id)
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err))
@@ -89,11 +84,7 @@ export async function publishRows (rows: readonly ClaimedRow[], bus: MessageBus,
   const worker = async (): Promise<void> => {
     while (next < chains.length) await publishChain(chains[next++]!)
   }
-  try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, chains.length) }, worker))
-  } finally {
-    clearTimeout(timer)
-  }
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, chains.length) }, worker))
   outcome.durationMs = performance.now() - started
   return outcome
 }

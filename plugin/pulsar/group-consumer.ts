@@ -5,6 +5,7 @@ import type { MessageEnvelope } from '../envelope/envelope.js'
 import { eventLogFields } from '../logger.js'
 import type { PulsarConsumer, PulsarDriver, ReceivedMessage, ConsumerOptions } from './driver.js'
 import { PROPERTY } from '../bus/message-properties.js'
+import { settlesWithin } from '../time/time-limits.js'
 
 export interface GroupConsumerOptions extends GroupConsumerSettings {
   /** Parks a message on the dead-letter topic; resolves once the broker has it. */
@@ -52,13 +53,7 @@ export class GroupConsumer {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    let timer: NodeJS.Timeout | undefined
-    const drained = await Promise.race([
-      this.#queue.idle().then(() => true),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), this.#options.drainTimeoutMs) })
-    ])
-    clearTimeout(timer)
-    if (!drained) {
+    if (!await settlesWithin(this.#queue.idle(), this.#options.drainTimeoutMs)) {
       this.#options.logger.warn({ topic: this.group.topic, subscription: this.group.subscription, running: this.#queue.size },
         'Handlers still running after drainTimeoutMs; closing the consumer: the broker redelivers their messages')
     }

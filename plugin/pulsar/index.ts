@@ -12,7 +12,7 @@ export { defaultDeadLetterTopic, type DeadLetterTopicName } from './dead-letter.
 export { DEAD_LETTER_PROPERTY, PROPERTY as MESSAGE_PROPERTY } from '../bus/message-properties.js'
 export { DRIVER_CHOICES, type DriverChoice, type DriverName } from './driver.js'
 export type { SelectedDriver } from './select-driver.js'
-export type { BackoffOptions } from '../bus/backoff.js'
+export type { BackoffOptions } from '../time/backoff.js'
 export {
   PulsarAdminError, PulsarAuthError, PulsarConfigError, PulsarConnectError, PulsarMessageTooLargeError,
   PulsarNativeDriverError, PulsarSchemaIncompatibleError, PulsarSendError, PulsarSubscriptionBusyError, PulsarTopicError

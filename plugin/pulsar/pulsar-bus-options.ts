@@ -1,7 +1,7 @@
 import type { BusOptions } from '../bus/abstract-bus.js'
 import { InvalidOptionsError } from '../errors.js'
 import { positiveInteger } from '../option-checks.js'
-import type { BackoffOptions } from '../bus/backoff.js'
+import type { BackoffOptions } from '../time/backoff.js'
 import type { PulsarConfig } from './config.js'
 import { defaultDeadLetterTopic, type DeadLetterTopicName } from './dead-letter.js'
 import type { InitialPosition, SubscriptionType } from './driver.js'

@@ -1,6 +1,6 @@
 import type { BusOptions } from '../bus/abstract-bus.js'
 import { nonNegativeInteger, positiveInteger } from '../option-checks.js'
-import type { BackoffOptions } from '../bus/backoff.js'
+import type { BackoffOptions } from '../time/backoff.js'
 import { RedisConfigError } from './errors.js'
 
 /** Chooses the dead-letter stream of a subscription on a topic (the topic's key base, `{keyPrefix}{topic}`). */

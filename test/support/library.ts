@@ -37,7 +37,7 @@ export { defaultDeadLetterTopic, type DeadLetterTopicName } from '../../plugin/p
 export { DEAD_LETTER_PROPERTY, PROPERTY as MESSAGE_PROPERTY } from '../../plugin/bus/message-properties.js'
 export { DRIVER_CHOICES, type DriverChoice, type DriverName } from '../../plugin/pulsar/driver.js'
 export type { SelectedDriver } from '../../plugin/pulsar/select-driver.js'
-export type { BackoffOptions } from '../../plugin/bus/backoff.js'
+export type { BackoffOptions } from '../../plugin/time/backoff.js'
 export * from '../../plugin/pulsar/errors.js'
 
 // Outbox, projector, inbox, retention

@@ -1,5 +1,6 @@
 import type { Consumer, Message } from 'pulsar-client'
-import { backoffDelay } from '../../bus/backoff.js'
+import { abortableDelay } from '../../time/abortable-delay.js'
+import { backoffDelay } from '../../time/backoff.js'
 import type { PulsarConsumer, ReceivedMessage } from '../driver.js'
 import type { OutboxLogger } from '../../logger.js'
 
@@ -19,7 +20,8 @@ export class NativeConsumer implements PulsarConsumer {
   readonly #window: number
   readonly #unsettled = new Map<string, Message>()
   #slotFreed: (() => void) | null = null
-  #closing = false
+  /** Aborted by close(): the loop ends, a retry wait is cut short. */
+  readonly #closing = new AbortController()
   readonly #loop: Promise<void>
 
   constructor (consumer: Consumer, window: number, onMessage: (message: ReceivedMessage) => void, logger: OutboxLogger, topic: string) {
@@ -41,8 +43,8 @@ export class NativeConsumer implements PulsarConsumer {
   }
 
   async close (): Promise<void> {
-    if (this.#closing) return
-    this.#closing = true
+    if (this.#closing.signal.aborted) return
+    this.#closing.abort()
     this.#slotFreed?.()
     await this.#loop
     await this.#consumer.close()
@@ -50,7 +52,7 @@ export class NativeConsumer implements PulsarConsumer {
 
   async #receiveLoop (topic: string): Promise<void> {
     let failures = 0
-    while (!this.#closing) {
+    while (!this.#closing.signal.aborted) {
       if (this.#unsettled.size >= this.#window) {
         await new Promise<void>((resolve) => { this.#slotFreed = resolve })
         this.#slotFreed = null
@@ -63,9 +65,9 @@ export class NativeConsumer implements PulsarConsumer {
       } catch (err) {
         // A receive timeout is the normal "nothing yet". Anything else: the client reconnects on
         // its own; we wait a growing delay (not a hot loop) and log the first failure of a streak.
-        if (this.#closing || /TimeOut|timed out|timeout/i.test((err as Error).message)) continue
+        if (this.#closing.signal.aborted || /TimeOut|timed out|timeout/i.test((err as Error).message)) continue
         if (failures === 0) this.#logger.warn({ topic, err }, 'Pulsar native consumer receive failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures++)))
+        await abortableDelay(backoffDelay(failures++), this.#closing.signal)
         continue
       }
       const received = toReceived(message)

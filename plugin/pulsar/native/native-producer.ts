@@ -6,7 +6,7 @@ import type { ResolvedPulsarConfig } from '../config.js'
 import type { BrokerSendErrors } from './broker-send-errors.js'
 import { nativeOpenFailure } from './native-errors.js'
 import { unreachableReason } from './reachable.js'
-import { settlesWithin } from '../../bus/time-limits.js'
+import { settlesWithin, withTimeout } from '../../time/time-limits.js'
 import { BusStoppedError } from '../../errors.js'
 import { PulsarConnectError, PulsarMessageTooLargeError } from '../errors.js'
 
@@ -78,19 +78,16 @@ export class NativeProducer implements PulsarProducer {
     const generation = this.#generation
     const started = Date.now()
     const deadlineMs = options.sendTimeoutMs + SEND_GRACE_MS
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<'stuck'>((resolve) => { timer = setTimeout(() => resolve('stuck'), deadlineMs) })
+    const stuck = new Error('no receipt before the deadline')
     try {
-      const outcome = await Promise.race([producer.send({
+      const receipt = await withTimeout(producer.send({
         data: Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength),
         properties: { ...message.properties },
         ...(message.key === null ? {} : { partitionKey: message.key })
-      }), deadline])
-      if (outcome !== 'stuck') return outcome.toString()
+      }), deadlineMs, () => stuck)
+      return receipt.toString()
     } catch (err) {
-      throw await this.#explained(sendFailure((err as Error).message, failed))
-    } finally {
-      clearTimeout(timer)
+      if (err !== stuck) throw await this.#explained(sendFailure((err as Error).message, failed))
     }
     if (generation !== this.#generation) {
       // Queued behind the message that stalled the producer: not refused itself, sent again later.

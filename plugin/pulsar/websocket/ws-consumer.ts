@@ -1,6 +1,6 @@
 import type WebSocket from 'ws'
-import { abortableDelay } from '../../abortable-delay.js'
-import { backoffDelay, type BackoffOptions } from '../../bus/backoff.js'
+import { abortableDelay } from '../../time/abortable-delay.js'
+import { backoffDelay, type BackoffOptions } from '../../time/backoff.js'
 import type { PulsarConsumer, ReceivedMessage } from '../driver.js'
 import { closeSocket, keepAlive, openSocket, type SocketTarget } from './socket.js'
 import type { OutboxLogger } from '../../logger.js'

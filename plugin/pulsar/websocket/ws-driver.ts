@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { pulsarAdmin } from '../admin.js'
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../../bus/backoff.js'
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../time/backoff.js'
 import type { ResolvedPulsarConfig } from '../config.js'
 import type { DriverOptions, ProducerOptions, PulsarConsumer, PulsarDriver, PulsarProducer, ConsumerOptions } from '../driver.js'
 import { toWebSocketBase } from '../service-url.js'

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws'
-import { backoffDelay, type BackoffOptions } from '../../bus/backoff.js'
+import { abortableDelay } from '../../time/abortable-delay.js'
+import { backoffDelay, type BackoffOptions } from '../../time/backoff.js'
 import { sendFailure } from '../broker-errors.js'
 import type { OutgoingMessage, PulsarProducer } from '../driver.js'
 import { redactUrl } from '../service-url.js'
@@ -58,7 +59,8 @@ export class WebSocketProducer implements PulsarProducer {
   #failures = 0
   #retryAt = 0
   #lastError: Error | null = null
-  #closed = false
+  /** Aborted by close(): no more sends, a reconnect wait is cut short. */
+  readonly #closing = new AbortController()
   #onDrained: (() => void) | null = null
 
   constructor (topic: string, options: WebSocketProducerOptions) {
@@ -73,7 +75,7 @@ export class WebSocketProducer implements PulsarProducer {
   }
 
   async send (message: OutgoingMessage): Promise<string> {
-    if (this.#closed) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
+    if (this.#closing.signal.aborted) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
     const what = message.properties.event_id ?? `for ${this.topic}`
     // Both limits are checked here because the broker's answers are poor: an oversized frame
     // makes the proxy close the socket (failing every send in flight), not reject one message.
@@ -101,8 +103,8 @@ export class WebSocketProducer implements PulsarProducer {
   }
 
   async close (): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+    if (this.#closing.signal.aborted) return
+    this.#closing.abort()
     // Let sends in flight get their receipts (each is bounded by its own timeout).
     if (this.#pending.size > 0) await new Promise<void>((resolve) => { this.#onDrained = resolve })
     await this.#opening?.catch(() => {})
@@ -152,8 +154,8 @@ export class WebSocketProducer implements PulsarProducer {
     // Fail fast while the backoff is longer than a send may wait: the broker is known to be away.
     if (wait > this.#options.sendTimeoutMs && this.#lastError !== null) return Promise.reject(this.#lastError)
     this.#opening = (async () => {
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      if (this.#closed) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
+      if (wait > 0) await abortableDelay(wait, this.#closing.signal)
+      if (this.#closing.signal.aborted) throw new BusStoppedError('pulsar', `send to ${this.topic}: its producer is closed`)
       try {
         const socket = await openSocket(this.#options.target, (socket) => this.#attach(socket))
         this.#failures = 0
@@ -177,7 +179,7 @@ export class WebSocketProducer implements PulsarProducer {
       this.#stopKeepAlive()
       if (this.#socket === socket) this.#socket = null
       const why = `connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`
-      if (!this.#closed) this.#options.logger.warn({ topic: this.topic, code, inFlight: this.#pending.size }, `Pulsar WebSocket producer ${why}; the next send reconnects`)
+      if (!this.#closing.signal.aborted) this.#options.logger.warn({ topic: this.topic, code, inFlight: this.#pending.size }, `Pulsar WebSocket producer ${why}; the next send reconnects`)
       for (const context of [...this.#pending.keys()]) {
         this.#take(context)?.reject(new PulsarConnectError(this.#where(), `${why} with the message in flight: it may or may not be stored; send it again`))
       }

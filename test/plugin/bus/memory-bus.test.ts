@@ -155,6 +155,30 @@ t.test('ordered subscriptions keep per-key order, even across retries', async (t
   for (const key of ['a', 'b', 'c']) t.same(seen.get(key), expected, `key ${key} in order`)
 })
 
+t.test('stop() during an ordered retry\'s long backoff returns at once; the message comes again after a restart', async (t) => {
+  const bus = await newBus(t, { retryDelayMs: 60_000 })
+  const attempts: number[] = []
+  const firstFailed = deferred()
+  await bus.subscribe(ThingHappened, (e) => {
+    attempts.push(e.payload.n)
+    if (attempts.length === 1) {
+      firstFailed.resolve()
+      throw new Error('fails once: the retry waits a minute')
+    }
+  }, { ordered: true })
+  await bus.start()
+  await bus.publish(envelopeOf(1, 'a'))
+  await firstFailed.promise
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const started = performance.now()
+  await bus.stop()
+  const stopMs = performance.now() - started
+  t.ok(stopMs < 10_000, `stop() did not sit out the minute's backoff (${Math.round(stopMs)} ms)`)
+  await bus.start()
+  await waitFor(() => attempts.length === 2, 'the message given back by stop, handled after the restart')
+  t.same(attempts, [1, 1])
+})
+
 t.test('publish before start is refused with a clear error', async (t) => {
   const bus = new MemoryBus({ source: 'test' })
   await t.rejects(bus.publish(envelopeOf(1)), { code: 'OUTBOX_BUS_NOT_STARTED', message: /call bus\.start\(\) first/ })

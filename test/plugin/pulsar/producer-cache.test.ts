@@ -1,5 +1,5 @@
 import t from 'tap'
-import { backoffDelay } from '../../../plugin/bus/backoff.js'
+import { backoffDelay } from '../../../plugin/time/backoff.js'
 import type { PulsarProducer } from '../../../plugin/pulsar/driver.js'
 import { ProducerCache } from '../../../plugin/pulsar/producer-cache.js'
 import { SendWindow } from '../../../plugin/pulsar/websocket/send-window.js'

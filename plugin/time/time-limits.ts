@@ -1,4 +1,4 @@
-/** Bounds on how long the transports wait for work they do not control (a client's call, running handlers). */
+/** The one time-box: bounds on how long we wait for work we do not control (a client's call, a publish, running handlers). */
 
 /** Settles as `work` does, or rejects with onTimeout() after `ms`. */
 export async function withTimeout<T> (work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

@@ -1,7 +1,8 @@
 /**
- * Delays between reconnect attempts: exponential from `initialMs`, capped at `maxMs`, with "full
- * jitter" (a random delay between half and all of the step) so that the many consumers of a
- * restarted broker do not all knock at the same instant.
+ * The one backoff curve: the delay before attempt `attempt + 1` (a reconnect, a retry after a
+ * failed round or handler) grows exponentially from `initialMs`, capped at `maxMs`, with jitter
+ * (a random delay between half and all of the step) so that the many consumers of a restarted
+ * broker, or many rows that failed together, do not all try again at the same instant.
  */
 export interface BackoffOptions {
   readonly initialMs: number
