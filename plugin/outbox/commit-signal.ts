@@ -7,8 +7,8 @@ import type { OutboxLogger } from '../logger.js'
  *
  * In-process listeners (the local projector) are called at once. Other processes can be told
  * with NOTIFY, sent after the commit in its own statement and coalesced to one per
- * `coalesceMs`: NOTIFY inside the business transaction takes a global lock at commit and halved
- * write throughput in our measurements (../shared FACTS: ~3.5k vs ~7.5k tps at 16 clients).
+ * `coalesceMs`: NOTIFY inside the business transaction takes a global lock at commit, the
+ * costliest of the designs measured (BENCHMARKS.md, "The wake-up design").
  */
 export class CommitSignal {
   readonly #db: OutboxDatabase

@@ -29,9 +29,9 @@ export interface ProjectorOptions {
   batchSize?: number
   /**
    * Rows of one batch being published at once; default the batch size. Sending the whole batch
-   * at once measured 1.34x the relay rate to Pulsar of 64 at a time (3704 -> 4954 msg/s side by
-   * side, BENCHMARKS.md): the broker acknowledges in groups, so a window smaller than the batch
-   * leaves it idle between them. A key's rows still go one after another.
+   * at once relayed faster to Pulsar than 64 at a time (BENCHMARKS.md, "Relay vs raw producer"):
+   * the broker acknowledges in groups, so a window smaller than the batch leaves it idle between
+   * them. A key's rows still go one after another.
    */
   publishConcurrency?: number
   /** How often an idle projector looks for rows nobody told it about, in ms; default 1000. */
@@ -262,10 +262,11 @@ export class OutboxProjector {
   /**
    * The loop. While a batch publishes, the next one is already being claimed, and the batch
    * before it is being settled: both are database statements of tens of ms under load that the
-   * broker would otherwise sit through. Measured side by side against the loop that did one
-   * thing at a time: 1.56x the rate to Pulsar (1378 → 2156 msg/s), 1.04x to a no-op bus, whose
-   * limit is the database itself (BENCHMARKS.md). Only one batch publishes at a time, so stop()
-   * finishes just that one; a batch claimed ahead and not started is given back untouched.
+   * broker would otherwise sit through. Side by side against the loop that did one thing at a
+   * time, it relays markedly faster to Pulsar, and barely to a no-op bus, whose limit is the
+   * database itself (BENCHMARKS.md, "Relay vs raw producer"). Only one batch publishes at a
+   * time, so stop() finishes just that one; a batch claimed ahead and not started is given back
+   * untouched.
    */
   async #run (): Promise<void> {
     let ahead: Promise<ClaimedBatch> | null = null
@@ -389,7 +390,7 @@ export class OutboxProjector {
   async #sleep (ms: number, wakeOnNudge: boolean): Promise<void> {
     if (this.#state !== 'running') return
     // A nudge that came while the last settle finished (after the loop looked) is not lost:
-    // it used to cost a wait of the whole poll interval (the 1 s maxima of the e2e benchmark).
+    // it used to cost a wait of the whole poll interval (the maxima of BENCHMARKS.md, "Latency at 200/s").
     if (wakeOnNudge && this.#nudged) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms)

@@ -26,9 +26,9 @@ const MAX_PREPARED_ROWS = 32
  * One multi-row INSERT for all the events of a transaction: statements, not rows, are what cost.
  *
  * Two costs of the obvious `db.insert(table).values(rows)` are avoided, each measured on the
- * write path (BENCHMARKS.md):
- * - Drizzle builds the SQL text anew each time, ~2x the order's own INSERT in CPU for our 20
- *   columns: the text is built once per table and row count, and only the values are encoded.
+ * write path (BENCHMARKS.md, "Write overhead"):
+ * - Drizzle builds the SQL text anew each time, costing more CPU than the order's own INSERT
+ *   for our 20 columns: the text is built once per table and row count, and only the values are encoded.
  * - postgres-js sends an unprepared statement with parameters in two round trips (Parse +
  *   Describe, wait, then Bind + Execute) and pipelines nothing behind it until the first
  *   returns: prepared, it is one round trip that can travel with COMMIT.
