@@ -75,7 +75,7 @@ function num (line: Line | undefined, field: string): number | null {
 export function panelsOf (lines: Line[]): Panel[] {
   const by = (name: string): Line | undefined => lines.find((l) => l.scenario === name)
   const w = by('write-path')
-  const r = by('relay-throughput')
+  const r = by('projector-throughput')
   const e = by('e2e-latency')
   const b = by('backlog')
   const s = by('scale-out')

@@ -1,7 +1,7 @@
 /**
  * The two pure-JavaScript Kafka clients side by side on the real broker, in one run, rounds
  * interleaved (A B A B …), 1 KB values with a key and three headers each:
- * - batched sends: what a relay's batch becomes, 200 messages per send call, one call at a time;
+ * - batched sends: what a projector's batch becomes, 200 messages per send call, one call at a time;
  * - single sends: one message per call, up to 200 calls in flight (on a tenth of the messages):
  *   the broker answers a connection's requests one at a time, so this shows the cost of not
  *   batching;

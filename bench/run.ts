@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import backlog from './scenarios/backlog.js'
 import e2eLatency from './scenarios/e2e-latency.js'
 import peer from './scenarios/peer.js'
-import relayThroughput from './scenarios/relay-throughput.js'
+import projectorThroughput from './scenarios/projector-throughput.js'
 import scaleOut from './scenarios/scale-out.js'
 import transports from './scenarios/transports.js'
 import writePath from './scenarios/write-path.js'
@@ -24,7 +24,7 @@ import { removeLiveClusters } from './support/logical-cluster.js'
 import type { Scenario } from './support/scenario.js'
 import { checkTargets } from './support/targets.js'
 
-const SCENARIOS: readonly Scenario[] = [writePath, relayThroughput, e2eLatency, backlog, scaleOut, peer, transports]
+const SCENARIOS: readonly Scenario[] = [writePath, projectorThroughput, e2eLatency, backlog, scaleOut, peer, transports]
 
 const { values } = parseArgs({
   options: {

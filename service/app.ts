@@ -47,7 +47,7 @@ export async function buildOrderService (options: OrderServiceOptions): Promise<
     bus: options.bus,
     events: demoEvents,
     projector: options.projector,
-    // Prometheus metrics at /metrics: backlog, relay, handlers, inbox, dead letters.
+    // Prometheus metrics at /metrics: backlog, projector, handlers, inbox, dead letters.
     metrics: true
   })
   if (options.boardToken !== undefined) await app.register(outboxBoard, { token: options.boardToken })

@@ -18,7 +18,7 @@ export interface ServiceBus {
 /**
  * Handlers run at once per subscription. Each holds a database connection for its whole
  * transaction, and the demo's two subscriptions must leave some of the pool (10 connections) to
- * HTTP requests and the relay: with the bus's default of 32, inventory handlers queued on the same
+ * HTTP requests and the projector: with the bus's default of 32, inventory handlers queued on the same
  * stock rows took the whole pool while a backlog drained, and creating an order waited seconds
  * (found by npm run chaos). The reservations serialize on those rows anyway, so 4 loses nothing.
  */

@@ -22,8 +22,8 @@ export interface ServiceConfig {
    */
   pulsarDriver: DriverChoice
   logLevel: string
-  /** Run the outbox projector in this process (RELAY=false for a write-only instance). */
-  relay: boolean
+  /** OUTBOX_PROJECTOR: run the outbox projector in this process (false for a write-only instance). */
+  projector: boolean
   /**
    * OUTBOX_LEASE_MS: how long the projector's claim holds its rows; null keeps the projector's
    * default (30 s). It is also how long rows claimed by a killed instance wait for another one.
@@ -71,7 +71,7 @@ export function readServiceConfig (env: NodeJS.ProcessEnv = process.env): Servic
     pulsarUrl: nonEmpty(env.PULSAR_URL),
     pulsarDriver: readPulsarDriver(env.PULSAR_DRIVER),
     logLevel: readLogLevel(env.LOG_LEVEL),
-    relay: readBoolean('RELAY', env.RELAY, true),
+    projector: readBoolean('OUTBOX_PROJECTOR', env.OUTBOX_PROJECTOR, true),
     outboxLeaseMs: readMilliseconds('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS),
     outboxPollMs: readMilliseconds('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS),
     shutdownTimeoutMs: readMilliseconds('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS) ?? 30_000,

@@ -44,7 +44,7 @@ export async function startOrderService (extensions: ServiceExtensions = {}): Pr
     db: database.db,
     bus: extensions.wrapBus?.(bus.bus) ?? bus.bus,
     loggerInstance: logger,
-    projector: config.relay ? projectorOptions(config) : false,
+    projector: config.projector ? projectorOptions(config) : false,
     ...(config.boardToken === null ? {} : { boardToken: config.boardToken })
   })
   await extensions.extend?.(app)

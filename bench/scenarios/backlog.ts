@@ -5,7 +5,7 @@
  */
 import { deleteTopics, requireBroker } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
-import { rateBetween, runRelayWorkers, type RelayWorkersRun } from '../support/relay-workers.js'
+import { rateBetween, runProjectorWorkers, type ProjectorWorkersRun } from '../support/projector-workers.js'
 import type { BenchContext, Scenario, ScenarioResult } from '../support/scenario.js'
 import { ratio, round } from '../support/stats.js'
 import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.js'
@@ -13,21 +13,21 @@ import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.
 async function backlog (context: BenchContext): Promise<ScenarioResult> {
   const [small, large] = context.quick ? [20_000, 80_000] : [250_000, 1_000_000]
   // The quick run cannot wait for 100k messages through this broker (1-3k/s here): it drains
-  // to a sink that does nothing, which still shows whether the relay's memory grows with N.
+  // to a sink that does nothing, which still shows whether the projector's memory grows with N.
   const sink = context.quick ? 'noop' : 'pulsar'
   if (sink === 'pulsar') await requireBroker()
   const topics: string[] = []
   return await withBenchDatabase(async (database) => {
     const { db } = database.open(4)
     try {
-      const drain = async (rows: number): Promise<RelayWorkersRun> => {
+      const drain = async (rows: number): Promise<ProjectorWorkersRun> => {
         const run = runId()
         topics.push(benchEvent(run).topic)
         await emptyOutbox(db)
         const filling = performance.now()
         await fillOutbox(db, benchEvent(run), rows)
         context.log(`backlog: ${rows} rows filled in ${Math.round(performance.now() - filling)} ms`)
-        const result = await runRelayWorkers({ databaseUrl: database.url, run, sink, workers: 1, rows })
+        const result = await runProjectorWorkers({ databaseUrl: database.url, run, sink, workers: 1, rows })
         context.log(`backlog ${rows}: ${Math.round(result.rowsPerSecond)}/s, peak RSS ${result.peakRssMiB[0]!.toFixed(0)} MiB`)
         return result
       }

@@ -10,7 +10,7 @@ import { MemoryBus, outboxPlugin, type EventDefinition, type MessageBus, type Ou
 import { benchPulsarBus, deleteTopics, requireBroker, requireNativeDriver } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { commitAtRate, type RateRun } from '../support/rate-loop.js'
-import { warmProducer } from '../support/relay-timing.js'
+import { warmProducer } from '../support/projector-timing.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { latencySummary } from '../support/stats.js'
 import { benchEvent, benchPayload, emptyOutbox, runId } from '../support/workload.js'
@@ -56,7 +56,7 @@ async function e2eLatency (context: BenchContext): Promise<ScenarioResult> {
   return await withBenchDatabase(async (database) => {
     const { db } = database.open(10)
     try {
-      // Untimed: the first second of a fresh process and pool (JIT, connections) is not the relay's latency.
+      // Untimed: the first second of a fresh process and pool (JIT, connections) is not the projector's latency.
       await ourRelayAtRate(db, 200, 1, (events) => new MemoryBus({ source: 'bench-e2e', events }), topics)
       const runs = await interleave(VARIANTS, rounds, async (variant) => {
         await emptyOutbox(db)

@@ -1,6 +1,6 @@
 /**
  * 6. Against a peer: pg-transactional-outbox 0.5.7 relaying the same 1 KB rows from the same
- * database to the same sink (Pulsar through our bus), beside our relay: its polling listener as
+ * database to the same sink (Pulsar through our bus), beside our projector: its polling listener as
  * shipped and with our batch size and poll interval, and its logical replication listener; then
  * the commit → subscriber latency of each at 200/s. Everything runs on a PostgreSQL cluster of
  * the scenario's own with wal_level=logical (its replication listener needs it; the shared server
@@ -14,7 +14,7 @@ import { withBenchDatabase } from '../support/bench-database.js'
 import { withLogicalCluster } from '../support/logical-cluster.js'
 import { fillPeer, PEER_SETTINGS, peerProcessed, peerWriter, resetPeerSlot, setUpPeer, startPeerListener, type PeerListener } from '../support/peer-outbox.js'
 import { commitAtRate, type RateRun } from '../support/rate-loop.js'
-import { timeDrain, warmProducer } from '../support/relay-timing.js'
+import { timeDrain, warmProducer } from '../support/projector-timing.js'
 import { interleave, sleep, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { latencySummary, median, ratio, round } from '../support/stats.js'
 import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.js'
@@ -109,7 +109,7 @@ async function peer (context: BenchContext): Promise<ScenarioResult> {
           topics.push(event.topic)
           await emptyOutbox(db)
           await fillOutbox(db, event, rows)
-          const bus = benchPulsarBus('bench-relay', { events: [event] })
+          const bus = benchPulsarBus('bench-projector', { events: [event] })
           await bus.start()
           try {
             rate = (await timeDrain(db, bus, event, rows)).rowsPerSecond

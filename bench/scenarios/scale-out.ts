@@ -4,7 +4,7 @@
  */
 import { deleteTopics, requireBroker, topicMessagesIn } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
-import { runRelayWorkers } from '../support/relay-workers.js'
+import { runProjectorWorkers } from '../support/projector-workers.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { median, ratio, round } from '../support/stats.js'
 import { benchEvent, emptyOutbox, fillOutbox, runId } from '../support/workload.js'
@@ -26,7 +26,7 @@ async function scaleOut (context: BenchContext): Promise<ScenarioResult> {
         topics.push(event.topic)
         await emptyOutbox(db)
         await fillOutbox(db, event, rows)
-        const result = await runRelayWorkers({ databaseUrl: database.url, run, sink, workers: Number(processes), rows, recordIds: true })
+        const result = await runProjectorWorkers({ databaseUrl: database.url, run, sink, workers: Number(processes), rows, recordIds: true })
         const distinct = new Set(result.eventIds).size
         // The broker's own count, less the one warm-up message each process sends before the clock starts.
         const brokerCount = await topicMessagesIn(event.topic) - Number(processes)

@@ -1,12 +1,12 @@
 /**
  * 7. Transports side by side: for each bus (Pulsar on the WebSocket driver, Kafka, Redis
- * Streams, NATS JetStream, in memory) on the machine's shared servers, the relay's rate
+ * Streams, NATS JetStream, in memory) on the machine's shared servers, the projector's rate
  * draining N pending rows (1 KB payloads), and the commit → handler latency at 200 events/s,
  * in one run, interleaved round by round so that the machine's load falls on all alike.
  */
 import { withBenchDatabase } from '../support/bench-database.js'
 import { requireBroker } from '../support/broker.js'
-import { timeDrain } from '../support/relay-timing.js'
+import { timeDrain } from '../support/projector-timing.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { latencySummary, median, round } from '../support/stats.js'
 import { TRANSPORTS, TransportBuses } from '../support/transport-buses.js'
@@ -27,7 +27,7 @@ async function transports (context: BenchContext): Promise<ScenarioResult> {
         buses.usedPulsarTopic(event.topic)
         await emptyOutbox(db)
         await fillOutbox(db, event, rows)
-        const bus = buses.bus(transport, { source: 'bench-relay' })
+        const bus = buses.bus(transport, { source: 'bench-projector' })
         await bus.start()
         try {
           const drain = await timeDrain(db, bus, event, rows)

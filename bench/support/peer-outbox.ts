@@ -28,7 +28,7 @@ const SLOT = 'peer_outbox_slot'
 export const PEER_SETTINGS = {
   /** Batch 5, 500 ms poll; messages without a segment, sequential (its default). */
   defaults: { nextMessagesBatchSize: 5, nextMessagesPollingIntervalInMs: 500, concurrency: 'sequential' },
-  /** Batch 200, 20 ms poll, parallel: what our relay runs with in these drains. */
+  /** Batch 200, 20 ms poll, parallel: what our projector runs with in these drains. */
   sameAsOurs: { nextMessagesBatchSize: 200, nextMessagesPollingIntervalInMs: 20, concurrency: 'parallel' }
 } as const
 export type PeerSettings = typeof PEER_SETTINGS[keyof typeof PEER_SETTINGS]

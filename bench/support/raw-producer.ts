@@ -5,12 +5,12 @@ import { envelopeProperties } from '../../plugin/bus/message-properties.js'
 // eslint-disable-next-line no-restricted-imports
 import type { OutgoingMessage } from '../../plugin/pulsar/driver.js'
 import { benchDriver, brokerConfig, type BenchDriver } from './broker.js'
-import type { Drain } from './relay-timing.js'
+import type { Drain } from './projector-timing.js'
 import { benchPayload } from './workload.js'
 import { topicFor } from 'fastify-outbox/pulsar'
 
 /**
- * The transport's own limit: our driver (WebSocket or native) sending `count` messages shaped like the relay's (the
+ * The transport's own limit: our driver (WebSocket or native) sending `count` messages shaped like the projector's (the
  * same envelope, properties and key, encoded beforehand) to a fresh topic, with as many in
  * flight as the bus allows a producer (1000), and no database at all.
  */

@@ -1,8 +1,8 @@
 import type { MessageBus, MessageEnvelope, PublishOptions } from 'fastify-outbox'
 
 /**
- * A bus that accepts every publish at once and keeps nothing: a relay draining into it shows the
- * cost of the relay itself (claim, envelope check, settle) with no transport at all.
+ * A bus that accepts every publish at once and keeps nothing: a projector draining into it shows the
+ * cost of the projector itself (claim, envelope check, settle) with no transport at all.
  */
 export class NoopBus implements MessageBus {
   readonly kind = 'noop'

@@ -18,11 +18,11 @@ export interface Target {
 
 export const TARGETS: readonly Target[] = [
   { scenario: 'write-path', figure: 'writeOverhead', bound: 'max', full: 1.10, quick: 1.8 },
-  { scenario: 'relay-throughput', figure: 'relayVsRawProducer', bound: 'min', full: 0.8, quick: 0.25 },
-  { scenario: 'relay-throughput', figure: 'relayVsRawProducerNative', bound: 'min', full: 0.8, quick: 0.12 },
-  { scenario: 'relay-throughput', figure: 'relayRateNative', bound: 'min', full: 9000, quick: 1000 },
-  { scenario: 'relay-throughput', figure: 'rateRelayPulsar', bound: 'min', full: 1000, quick: 500 },
-  { scenario: 'relay-throughput', figure: 'rateRelayNoop', bound: 'min', full: 2000, quick: 1000 },
+  { scenario: 'projector-throughput', figure: 'relayVsRawProducer', bound: 'min', full: 0.8, quick: 0.25 },
+  { scenario: 'projector-throughput', figure: 'relayVsRawProducerNative', bound: 'min', full: 0.8, quick: 0.12 },
+  { scenario: 'projector-throughput', figure: 'relayRateNative', bound: 'min', full: 9000, quick: 1000 },
+  { scenario: 'projector-throughput', figure: 'rateRelayPulsar', bound: 'min', full: 1000, quick: 500 },
+  { scenario: 'projector-throughput', figure: 'rateRelayNoop', bound: 'min', full: 2000, quick: 1000 },
   { scenario: 'e2e-latency', figure: 'pulsar200P99Ms', bound: 'max', full: 50, quick: 1000 },
   { scenario: 'e2e-latency', figure: 'e2eP99MsNative', bound: 'max', full: 15, quick: 1000 },
   { scenario: 'e2e-latency', figure: 'pulsar200Lost', bound: 'max', full: 0, quick: 0 },

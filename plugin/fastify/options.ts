@@ -23,7 +23,7 @@ export interface FastifyOutboxOptions {
   /** The outbox and inbox tables, from createOutboxTables(); default `outbox` and `inbox`. */
   tables?: OutboxTables
   /**
-   * The relay that publishes the outbox. `false` runs none in this process (another process
+   * The projector that publishes the outbox. `false` runs none in this process (another process
    * relays the table). Default: enabled with the projector's defaults.
    */
   projector?: false | Omit<ProjectorOptions, 'db' | 'bus' | 'table' | 'events' | 'catalog' | 'logger' | 'driverFastPaths'>
@@ -34,7 +34,7 @@ export interface FastifyOutboxOptions {
   /** Echo the correlation id in that response header; default true. */
   echoCorrelationId?: boolean
   /**
-   * NOTIFY relays in other processes after each commit that added events (coalesced).
+   * NOTIFY projectors in other processes after each commit that added events (coalesced).
    * Default "auto": only when this process runs no projector of its own.
    */
   notify?: 'auto' | boolean

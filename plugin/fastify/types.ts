@@ -5,9 +5,9 @@ import type { OutboxProjector } from '../outbox/projector.js'
 import type { RetentionSweeper } from '../outbox/retention.js'
 import type { RequestOutbox } from './request-outbox.js'
 
-/** `fastify.outbox`: the write side, plus the relay and the retention sweeper this process runs. */
+/** `fastify.outbox`: the write side, plus the projector and the retention sweeper this process runs. */
 export interface FastifyOutbox extends Outbox {
-  /** The relay of this process, or null when `projector: false`. */
+  /** The projector of this process, or null when `projector: false`. */
   readonly projector: OutboxProjector | null
   readonly retention: RetentionSweeper | null
 }

@@ -28,7 +28,7 @@ export interface ProduceBatcherOptions {
  * Gathers the records that publish() is given while a produce request is in flight into the
  * next request. A broker answers one connection's requests one at a time, so a record per
  * request leaves it waiting on round trips (bench/kafka-clients.ts: single sends against batched
- * ones); a relay publishing a batch of rows at once becomes a few requests instead. One request
+ * ones); a projector publishing a batch of rows at once becomes a few requests instead. One request
  * in flight at a time keeps the records of a key in the order they were published.
  */
 export class ProduceBatcher {

@@ -49,8 +49,8 @@ export class OutboxMetrics {
     const published = new client.Counter({ name: 'outbox_rows_published_total', help: 'Outbox rows published and confirmed by the broker', labelNames: ['event_type'], registers })
     const publishFailures = new client.Counter({ name: 'outbox_publish_failures_total', help: 'Publishes of outbox rows that failed (retried with backoff, marked failed after the last attempt)', labelNames: ['event_type'], registers })
     const unpublishable = new client.Counter({ name: 'outbox_rows_unpublishable_total', help: 'Outbox rows that can never be published (damaged), marked failed at once', labelNames: ['event_type'], registers })
-    const relayErrors = new client.Counter({ name: 'outbox_relay_round_errors_total', help: 'Relay rounds that failed as a whole (database or broker unreachable)', registers })
-    const batchDuration = new client.Histogram({ name: 'outbox_relay_batch_duration_seconds', help: 'Time to publish one claimed batch, first send to last answer', registers })
+    const roundErrors = new client.Counter({ name: 'outbox_projector_round_errors_total', help: 'Projector rounds that failed as a whole (database or broker unreachable)', registers })
+    const batchDuration = new client.Histogram({ name: 'outbox_projector_batch_duration_seconds', help: 'Time to publish one claimed batch, first send to last answer', registers })
     const lag = new client.Histogram({ name: 'outbox_publish_lag_seconds', help: 'Time from an event being added (just before its commit) to the broker confirming its publish', labelNames: ['event_type'], buckets: LAG_BUCKETS, registers })
     const handlerDuration = new client.Histogram({ name: 'outbox_handler_duration_seconds', help: 'Time the handlers of one delivery took, by event type, subscription and outcome (success, retry, dead_letter)', labelNames: ['event_type', 'subscription', 'outcome'], registers })
     const duplicates = new client.Counter({ name: 'outbox_inbox_duplicates_total', help: 'Redeliveries the inbox recognised and acknowledged without running the handler again', labelNames: ['event_type', 'consumer'], registers })
@@ -71,7 +71,7 @@ export class OutboxMetrics {
           if (Number.isFinite(occurredAt)) lag.observe({ event_type: row.eventType }, Math.max(0, now - occurredAt) / 1000)
         }
       },
-      relayRoundFailed () { relayErrors.inc() },
+      projectorRoundFailed () { roundErrors.inc() },
       handled (report) {
         handlerDuration.observe({ event_type: report.envelope.eventType, subscription: report.subscription, outcome: report.outcome }, report.durationMs / 1000)
       },

@@ -19,7 +19,7 @@ export interface NatsBusOptions extends BusOptions {
   retentionMs?: number
   /**
    * The streams' deduplication window, in ms: a message whose Nats-Msg-Id (the event id) the
-   * stream stored within it is dropped. Cover a relay's re-send (its lease plus a publish
+   * stream stored within it is dropped. Cover a projector's re-send (its lease plus a publish
    * timeout). Default 2 minutes, JetStream's own default.
    */
   duplicateWindowMs?: number

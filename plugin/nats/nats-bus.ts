@@ -31,7 +31,7 @@ interface Connected {
 /**
  * The message bus on NATS JetStream. A topic is a stream `{prefix}_{topic}` over the subjects
  * `{prefix}.{topic}.{partition}`; an envelope is one message on the subject its partition key
- * hashes to, with the event id as Nats-Msg-Id, so the stream drops a relay's re-send of an event
+ * hashes to, with the event id as Nats-Msg-Id, so the stream drops a projector's re-send of an event
  * it stored within the deduplication window. Each subscription is a durable pull consumer per
  * partition, shared by the instances of the service.
  */

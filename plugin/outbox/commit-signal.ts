@@ -3,7 +3,7 @@ import type { OutboxDatabase } from '../database/database.js'
 import type { OutboxLogger } from '../logger.js'
 
 /**
- * Tells relays that new rows were committed.
+ * Tells projectors that new rows were committed.
  *
  * In-process listeners (the local projector) are called at once. Other processes can be told
  * with NOTIFY, sent after the commit in its own statement and coalesced to one per
@@ -42,9 +42,9 @@ export class CommitSignal {
   #notify (): void {
     this.#notifyScheduled = false
     const channel = this.#channel!
-    // Fire and forget: relays poll anyway, so a lost NOTIFY only delays a row by a poll interval.
+    // Fire and forget: projectors poll anyway, so a lost NOTIFY only delays a row by a poll interval.
     this.#db.execute(sql`select pg_notify(${channel}, '')`).catch((err: unknown) => {
-      this.#logger.warn({ err, channel }, 'NOTIFY after commit failed; relays will find the rows by polling')
+      this.#logger.warn({ err, channel }, 'NOTIFY after commit failed; projectors will find the rows by polling')
     })
   }
 }

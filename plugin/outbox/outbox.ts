@@ -23,8 +23,8 @@ export interface OutboxOptions {
   catalog?: EventCatalog
   logger?: OutboxLogger
   /**
-   * NOTIFY channel used to wake relays in other processes after a commit; null to send none
-   * (relays in this process are woken directly). Default null.
+   * NOTIFY channel used to wake projectors in other processes after a commit; null to send none
+   * (projectors in this process are woken directly). Default null.
    */
   notifyChannel?: string | null
   /** At most one NOTIFY per this many ms; default 5. */
@@ -128,7 +128,7 @@ export class Outbox {
     if (tx === undefined && !standalone) throw new NoTransactionError(describeEvent(event))
     const envelope = buildOutboxEnvelope(event, { source: this.source }, options, this.catalog)
     await insertOutboxRows(tx ?? this.db, this.table, [{ envelope, topic: event.definition.topic }], this.#driver.preparedInsert)
-    // With { tx } the caller commits later; relays find the row by polling or the next wake-up.
+    // With { tx } the caller commits later; projectors find the row by polling or the next wake-up.
     if (standalone) this.signal.committed()
     return envelope
   }

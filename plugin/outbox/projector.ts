@@ -379,7 +379,7 @@ export class OutboxProjector {
     this.#stats.errors++
     const message = err instanceof Error ? err.message : String(err)
     this.#stats.lastError = message
-    this.telemetry.relayRoundFailed(err instanceof Error ? err : new Error(message))
+    this.telemetry.projectorRoundFailed(err instanceof Error ? err : new Error(message))
     // Log the first failure and then every tenth, not one line per retry during a long outage.
     if (this.#consecutiveErrors === 1 || this.#consecutiveErrors % 10 === 0) {
       this.#logger.error({ err, consecutiveErrors: this.#consecutiveErrors }, 'OutboxProjector round failed; rows stay pending and will be retried')

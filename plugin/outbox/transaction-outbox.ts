@@ -62,7 +62,7 @@ export function buildOutboxEnvelope<P> (event: DomainEvent<P>, context: EmitCont
   const envelope = toEnvelope(event, {
     ...context,
     // The trace that adds the event (the request, or the handler of the event that caused it)
-    // rides with the row, so the relay's publish continues it.
+    // rides with the row, so the projector's publish continues it.
     headers: { ...traceHeaders(), ...context.headers },
     correlationId: options.correlationId !== undefined ? options.correlationId : context.correlationId,
     causationId: options.causationId !== undefined ? options.causationId : context.causationId

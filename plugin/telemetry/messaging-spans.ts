@@ -3,7 +3,7 @@ import { contextOf, traceHeaders } from './trace-context.js'
 import type { MessageEnvelope } from '../envelope/envelope.js'
 
 /**
- * Spans of the relay's publishes and the consumers' handlers, named and described by the
+ * Spans of the projector's publishes and the consumers' handlers, named and described by the
  * OpenTelemetry messaging semantic conventions. Through @opentelemetry/api only: without an SDK
  * registered by the application they cost a no-op.
  */

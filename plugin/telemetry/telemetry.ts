@@ -29,7 +29,7 @@ export interface RelayedRow {
 }
 
 /** One claimed batch, published and settled. */
-export interface RelayReport {
+export interface RelayedBatch {
   /** From the start of publishing to the last confirmation or failure. */
   readonly durationMs: number
   readonly published: readonly RelayedRow[]
@@ -53,10 +53,10 @@ export interface DuplicateReport {
 export interface TelemetryObserver {
   handled? (report: HandlerReport): void
   deadLettered? (report: DeadLetterReport): void
-  relayed? (report: RelayReport): void
+  relayed? (report: RelayedBatch): void
   duplicateAbsorbed? (report: DuplicateReport): void
-  /** A relay round that failed as a whole (database or broker down). */
-  relayRoundFailed? (error: Error): void
+  /** A projector round that failed as a whole (database or broker down). */
+  projectorRoundFailed? (error: Error): void
 }
 
 /** The observers of one bus, projector or inbox; reports fan out to each. */
@@ -71,9 +71,9 @@ export class Telemetry {
 
   handled (report: HandlerReport): void { this.#emit('handled', report) }
   deadLettered (report: DeadLetterReport): void { this.#emit('deadLettered', report) }
-  relayed (report: RelayReport): void { this.#emit('relayed', report) }
+  relayed (report: RelayedBatch): void { this.#emit('relayed', report) }
   duplicateAbsorbed (report: DuplicateReport): void { this.#emit('duplicateAbsorbed', report) }
-  relayRoundFailed (error: Error): void { this.#emit('relayRoundFailed', error) }
+  projectorRoundFailed (error: Error): void { this.#emit('projectorRoundFailed', error) }
 
   #emit<K extends keyof TelemetryObserver> (name: K, report: Parameters<NonNullable<TelemetryObserver[K]>>[0]): void {
     for (const observer of this.#observers) {

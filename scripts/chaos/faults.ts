@@ -12,7 +12,7 @@ export interface FaultPlan {
   /** The kills, in order (kill -9 or at a fault point). */
   readonly kills: readonly KillPlan[]
   /** What an armed fault point holds at most (publishes, deliveries) and how long. */
-  readonly faultPointHold: { readonly relay: number, readonly consumer: number, readonly ms: number }
+  readonly faultPointHold: { readonly projector: number, readonly consumer: number, readonly ms: number }
   /** When to restart the broker, as fractions of the window (one restart each). */
   readonly brokerRestartsAt: readonly number[]
   readonly connectionCuts: number
@@ -61,7 +61,7 @@ export function blankTally (): FaultTally {
   return {
     kills: 0,
     killsWhileStarting: 0,
-    faultPointKills: { 'relay-after-publish': 0, 'consumer-before-ack': 0 },
+    faultPointKills: { 'projector-after-publish': 0, 'consumer-before-ack': 0 },
     faultPointsUnfired: 0,
     killsSkipped: 0,
     brokerRestarts: 0,
@@ -79,7 +79,7 @@ export function blankTally (): FaultTally {
  * - kills, one after another, never of the last instance standing, each followed by the
  *   instance's restart after a short pause: kill -9 of a random instance at a moment, or an
  *   instance armed at a fault point (it kills itself there, or is killed after 15 s without
- *   traffic); a relay armed while the broker restarts meets the whole backlog when it is back;
+ *   traffic); a projector armed while the broker restarts meets the whole backlog when it is back;
  * - broker stop and restart on the same data (restart.sh), early enough to be back before the
  *   load ends;
  * - pg_terminate_backend of the service's connections, and, opt-in, a PostgreSQL restart.
@@ -123,7 +123,7 @@ export class FaultInjector {
     const restarts: Array<Promise<void>> = []
     for (const [i, kill] of this.#plan.kills.entries()) {
       // Fixed moments, each moved by up to 2% of the window, so that seeds differ. Armed while
-      // the broker restarts, a relay's fault point meets the backlog in full batches when it is back.
+      // the broker restarts, a projector's fault point meets the backlog in full batches when it is back.
       const duringRestart = kill.at === 'during-broker-restart'
       const ready = duringRestart
         ? await Promise.race([this.#brokerDown.then(async () => await abortableDelay(2000, signal)), at(1)])
@@ -140,7 +140,7 @@ export class FaultInjector {
       if (kill.how === 'kill-9') {
         await victim.kill9()
       } else {
-        const hold = kill.how === 'relay-after-publish' ? this.#plan.faultPointHold.relay : this.#plan.faultPointHold.consumer
+        const hold = kill.how === 'projector-after-publish' ? this.#plan.faultPointHold.projector : this.#plan.faultPointHold.consumer
         const traffic = duringRestart ? this.#brokerBack : Promise.resolve()
         const giveUp = traffic.then(async () => await abortableDelay(FAULT_POINT_TIMEOUT_MS, signal))
         const fired = await victim.killAtFaultPoint({ point: kill.how, hold, holdMs: this.#plan.faultPointHold.ms }, giveUp)

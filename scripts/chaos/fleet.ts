@@ -111,7 +111,7 @@ export async function startFleet (settings: FleetSettings): Promise<Fleet> {
     ...(links === undefined ? {} : { PULSAR_URL: links.pulsarServiceUrl, PULSAR_WEB_URL: links.pulsarWebUrl, PULSAR_LISTENER_NAME: links.pulsarListenerName }),
     // Debug: the inbox logs each duplicate delivery it absorbs at debug; the run counts those lines.
     LOG_LEVEL: 'debug',
-    RELAY: 'true',
+    OUTBOX_PROJECTOR: 'true',
     OUTBOX_LEASE_MS: String(profile.leaseMs),
     OUTBOX_POLL_MS: String(profile.pollMs),
     ...(transport.bus === 'pulsar' ? { PULSAR_DRIVER: profile.driver } : {})

@@ -5,7 +5,7 @@ import { CHAOS_BUSES, type ChaosBus } from './transports.js'
 
 /**
  * One kill of the run: when (a fraction of the load window, or during the broker's restart, so
- * that a relay's fault point is armed when the backlog goes out in full batches) and how: kill -9
+ * that a projector's fault point is armed when the backlog goes out in full batches) and how: kill -9
  * at that moment, or at a fault point armed then (instance/fault-points.ts).
  */
 export interface KillPlan {
@@ -32,7 +32,7 @@ export interface ChaosProfile {
   /** The kills, in order: each waits for the one before it and for an instance it may kill. */
   readonly kills: readonly KillPlan[]
   /** What an armed fault point holds before it kills, at most, and for how long at most. */
-  readonly faultPointHold: { readonly relay: number, readonly consumer: number, readonly ms: number }
+  readonly faultPointHold: { readonly projector: number, readonly consumer: number, readonly ms: number }
   /**
    * When the broker is stopped and started again, as fractions of the load window. A restart
    * takes 20–45 s here, and the instances killed meanwhile cannot start until it is back.
@@ -150,7 +150,7 @@ export function readProfile (args: readonly string[]): ChaosProfile {
   const profile: ChaosProfile = soakArg !== undefined
     ? soakProfile(common, Number(soakArg))
     : quick
-    // Quick: the broker restart comes first (it takes 10–50 s here); a relay armed at its fault
+    // Quick: the broker restart comes first (it takes 10–50 s here); a projector armed at its fault
     // point meanwhile is killed as soon as the broker is back and the backlog goes out in full
     // batches; the rest while the load goes on. Each killed instance takes 10–25 s to start again, so the
     // load lasts 75 s; the broker gets 3 s to close cleanly before it is killed.
@@ -161,13 +161,13 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         ordersPerSecond: 6,
         loadSeconds: 75,
         kills: [
-          { at: 'during-broker-restart', how: 'relay-after-publish' },
+          { at: 'during-broker-restart', how: 'projector-after-publish' },
           { at: 0.45, how: 'consumer-before-ack' },
           { at: 0.6, how: 'kill-9' },
-          { at: 0.7, how: 'relay-after-publish' },
+          { at: 0.7, how: 'projector-after-publish' },
           { at: 0.85, how: 'consumer-before-ack' }
         ],
-        faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+        faultPointHold: { projector: 60, consumer: 16, ms: 2000 },
         brokerRestartsAt: [0.03],
         brokerStopTimeout: 3,
         connectionCuts: 1,
@@ -185,19 +185,19 @@ export function readProfile (args: readonly string[]): ChaosProfile {
         loadSeconds: 240,
         kills: [
           { at: 0.04, how: 'kill-9' },
-          { at: 'during-broker-restart', how: 'relay-after-publish' },
+          { at: 'during-broker-restart', how: 'projector-after-publish' },
           { at: 0.25, how: 'consumer-before-ack' },
           { at: 0.3, how: 'kill-9' },
-          { at: 0.36, how: 'relay-after-publish' },
+          { at: 0.36, how: 'projector-after-publish' },
           { at: 0.42, how: 'kill-9' },
           { at: 0.6, how: 'consumer-before-ack' },
           { at: 0.66, how: 'kill-9' },
-          { at: 0.72, how: 'relay-after-publish' },
+          { at: 0.72, how: 'projector-after-publish' },
           { at: 0.78, how: 'kill-9' },
           { at: 0.84, how: 'consumer-before-ack' },
           { at: 0.9, how: 'kill-9' }
         ],
-        faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+        faultPointHold: { projector: 60, consumer: 16, ms: 2000 },
         brokerRestartsAt: [0.08],
         brokerStopTimeout: 30,
         connectionCuts: 2,
@@ -209,14 +209,14 @@ export function readProfile (args: readonly string[]): ChaosProfile {
 
 /**
  * The soak: a steady 4 orders/s for the minutes asked, and a fault every 3 minutes or so, the
- * three kinds of kill in turn (kill -9, at relay-after-publish, at consumer-before-ack), a
+ * three kinds of kill in turn (kill -9, at projector-after-publish, at consumer-before-ack), a
  * connection cut every 5 minutes and, from 10 minutes on, one broker restart half way: each
  * fault makes a backlog that must drain back to the steady state, and memory must stay flat
  * over the processes' lives. Samples every 10 s (soak.ts).
  */
 function soakProfile (common: Omit<ChaosProfile, 'name' | 'orders' | 'ordersPerSecond' | 'loadSeconds' | 'kills' | 'faultPointHold' | 'brokerRestartsAt' | 'brokerStopTimeout' | 'connectionCuts' | 'databaseOutages' | 'drainSeconds'>, minutes: number): ChaosProfile {
   const loadSeconds = minutes * 60
-  const kinds = ['kill-9', 'relay-after-publish', 'consumer-before-ack'] as const
+  const kinds = ['kill-9', 'projector-after-publish', 'consumer-before-ack'] as const
   const killCount = Math.max(2, Math.floor(minutes / 3))
   const kills: KillPlan[] = Array.from({ length: killCount }, (_, i) => ({ at: (i + 0.6) / (killCount + 0.5), how: kinds[i % kinds.length]! }))
   return {
@@ -226,7 +226,7 @@ function soakProfile (common: Omit<ChaosProfile, 'name' | 'orders' | 'ordersPerS
     ordersPerSecond: 4,
     loadSeconds,
     kills,
-    faultPointHold: { relay: 60, consumer: 16, ms: 2000 },
+    faultPointHold: { projector: 60, consumer: 16, ms: 2000 },
     brokerRestartsAt: minutes >= 10 ? [0.5] : [],
     brokerStopTimeout: 10,
     connectionCuts: Math.floor(minutes / 5),

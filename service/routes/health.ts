@@ -9,7 +9,7 @@ import '../readiness.js'
  *   that drains the backlog for seconds must not look like a hung process to be killed.
  * - `/health/ready`: send it traffic. False (503) before the bus has started and from the moment
  *   a graceful stop begins, so a load balancer stops routing here while in-flight work drains.
- * - `/health`: readiness plus the outbox backlog: a growing `pending` means the relay or the
+ * - `/health`: readiness plus the outbox backlog: a growing `pending` means the projector or the
  *   broker is behind; `blockedKeys` lists orders whose events wait behind one that keeps failing;
  *   `inbox.duplicates` counts deliveries the inbox absorbed as already applied.
  */

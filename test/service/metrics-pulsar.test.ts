@@ -50,14 +50,14 @@ t.test('metrics follow the orders, and the backlog rises during a broker outage 
   t.ok(sumOf(flowing, 'outbox_rows_published_total', { event_type: 'inventory.StockReserved' }) >= 3, 'and the StockReserved rows the handlers added')
   t.ok(sumOf(flowing, 'outbox_handler_duration_seconds_count', { event_type: 'order.OrderCreated', subscription: 'inventory', outcome: 'success' }) >= 3, 'the inventory handler ran for each order, successfully')
   t.ok(sumOf(flowing, 'outbox_publish_lag_seconds_count', { event_type: 'order.OrderCreated' }) >= 3, 'commit-to-publish lag observed per row')
-  t.ok(sumOf(flowing, 'outbox_relay_batch_duration_seconds_count') >= 1, 'relay batches timed')
+  t.ok(sumOf(flowing, 'outbox_projector_batch_duration_seconds_count') >= 1, 'projector batches timed')
   t.equal(sumOf(flowing, 'outbox_dead_letters_total'), 0, 'no dead letters')
 
   // Outage: orders keep being accepted, their events wait in the outbox.
   await broker.stop({ keepData: true })
   const stranded: string[] = []
   for (let i = 0; i < 5; i++) stranded.push(await placeOrder(app, [apple()]))
-  await waitFor(async () => sumOf(await scrape(app), 'outbox_relay_round_errors_total') > 0, 'the relay to fail a round', 60_000)
+  await waitFor(async () => sumOf(await scrape(app), 'outbox_projector_round_errors_total') > 0, 'the projector to fail a round', 60_000)
   await new Promise((resolve) => setTimeout(resolve, 1100))
   const during = await scrape(app)
   t.ok(sumOf(during, 'outbox_pending_rows') >= 5, `the backlog rose to the five stranded orders (${sumOf(during, 'outbox_pending_rows')})`)

@@ -59,7 +59,7 @@ t.test('a graceful stop that cannot finish ends after SHUTDOWN_TIMEOUT_MS with e
 const badConfigs: Array<[string, Record<string, string>, RegExp]> = [
   ['PORT=abc', { PORT: 'abc' }, /PORT must be a whole number from 0 to 65535, got "abc"/],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
-  ['RELAY=maybe', { RELAY: 'maybe' }, /RELAY must be true or false, got "maybe"/],
+  ['OUTBOX_PROJECTOR=maybe', { OUTBOX_PROJECTOR: 'maybe' }, /OUTBOX_PROJECTOR must be true or false, got "maybe"/],
   ['SHUTDOWN_TIMEOUT_MS=soon', { SHUTDOWN_TIMEOUT_MS: 'soon' }, /SHUTDOWN_TIMEOUT_MS/],
   ['PULSAR_URL=http://nowhere', { PULSAR_URL: 'http://nowhere' }, /PULSAR_URL must be the broker's binary address pulsar:\/\/host:6650 .*got scheme "http:\/\/"\. The http:\/\/ address is the web port: give it as PULSAR_WEB_URL$/m],
   ['PULSAR_TLS_ENABLED=perhaps with PULSAR_URL', { PULSAR_URL: 'pulsar://127.0.0.1:6650', PULSAR_TLS_ENABLED: 'perhaps' }, /PULSAR_TLS_ENABLED must be true or false .*got "perhaps"/],

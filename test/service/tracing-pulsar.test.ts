@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait.js'
 
 /**
  * One trace follows an order, on the real broker: the HTTP request (@fastify/otel), the outbox
- * row (its stored traceparent), the relay's publish, the inventory handler, the publish of its
+ * row (its stored traceparent), the projector's publish, the inventory handler, the publish of its
  * StockReserved, the order handler that confirms the order and the publish of OrderConfirmed.
  * The application brings the SDK (here with an in-memory exporter); the library uses only
  * @opentelemetry/api.

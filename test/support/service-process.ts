@@ -7,7 +7,7 @@ import { driverUnderTest } from './pulsar-driver.js'
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
 /** Variables of ours that would change what the service does; a spawned service sees only those a test gives. */
-const SERVICE_VARIABLES = /^(PORT|HOST|DATABASE_URL|PGLITE_DATA_DIR|LOG_LEVEL|RELAY|PULSAR_.*|OUTBOX_.*)$/
+const SERVICE_VARIABLES = /^(PORT|HOST|DATABASE_URL|PGLITE_DATA_DIR|LOG_LEVEL|PULSAR_.*|OUTBOX_.*)$/
 
 export interface ServiceExit {
   readonly code: number | null

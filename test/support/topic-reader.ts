@@ -13,7 +13,7 @@ export interface StoredMessage {
 
 /**
  * Reads a topic from its first message in the broker's order, outside any bus (an Exclusive
- * subscription of its own, every message acknowledged): what the relays really put on the
+ * subscription of its own, every message acknowledged): what the projectors really put on the
  * broker, duplicates included, which a bus's subscriber and its inbox would hide.
  */
 export async function topicReader (t: Test, config: ResolvedPulsarConfig, topic: string): Promise<Mailbox<StoredMessage>> {

@@ -139,8 +139,8 @@ const corked = new WeakSet<object>()
 
 /**
  * Holds the socket's writes until the current tick's work is done, so that the frames of many
- * sends made together (a relay's batch) leave in one write instead of one system call each:
- * ws writes every frame on its own, and those writes were a large share of a relay's CPU profile
+ * sends made together (a projector's batch) leave in one write instead of one system call each:
+ * ws writes every frame on its own, and those writes were a large share of the projector's CPU profile
  * (BENCHMARKS.md, "Relay vs raw producer").
  * `_socket` is ws's own field for the TCP or TLS socket; without it, frames go one by one.
  */

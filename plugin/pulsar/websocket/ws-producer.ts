@@ -44,7 +44,7 @@ interface ProducerReceipt {
  * Reconnecting is lazy: when the socket drops, the sends in flight fail at once with
  * PulsarConnectError (their fate is unknown; the caller retries, consumers dedupe by event id),
  * and the next send reconnects. After failed attempts a send waits for the backoff when the wait
- * fits in the send timeout, else fails fast: during a long outage a relay learns it in
+ * fits in the send timeout, else fails fast: during a long outage the projector learns it in
  * microseconds instead of holding its batch for the timeout.
  */
 export class WebSocketProducer implements PulsarProducer {

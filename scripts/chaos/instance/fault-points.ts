@@ -4,12 +4,12 @@ import type { ReceiptLog } from './receipts.js'
 
 /**
  * Where the chaos run kills an instance on purpose, at the moments that hurt:
- * - `relay-after-publish`: the broker has confirmed a publish, the projector has not yet marked
- *   the row published. The row is sent again by a relay after the lease: a duplicate delivery.
+ * - `projector-after-publish`: the broker has confirmed a publish, the projector has not yet marked
+ *   the row published. The row is sent again by a projector after the lease: a duplicate delivery.
  * - `consumer-before-ack`: a handler's transaction (effect and inbox mark) has committed, the
  *   message is not yet acknowledged. The broker delivers it again: a duplicate delivery.
  */
-export const FAULT_POINTS = ['relay-after-publish', 'consumer-before-ack'] as const
+export const FAULT_POINTS = ['projector-after-publish', 'consumer-before-ack'] as const
 export type FaultPoint = typeof FAULT_POINTS[number]
 
 export interface Arming {
@@ -48,7 +48,7 @@ export class FaultPoints {
     const wrappedHandlers = new Map<MessageHandler<any>, MessageHandler<any>>()
     const publish = async (envelope: MessageEnvelope, options?: PublishOptions): Promise<void> => {
       await bus.publish(envelope, options)
-      if (this.#armed?.point === 'relay-after-publish') await this.#hold()
+      if (this.#armed?.point === 'projector-after-publish') await this.#hold()
     }
     const subscribe = async (event: EventSelector, handler: MessageHandler<any>, options?: SubscribeOptions): Promise<void> => {
       const wrapped: MessageHandler<any> = async (envelope: MessageEnvelope, delivery: Delivery) => {

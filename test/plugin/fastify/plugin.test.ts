@@ -123,7 +123,7 @@ for (const kind of DATABASE_KINDS) {
   })
 }
 
-t.test('with projector: false this process relays nothing and NOTIFYs the relays elsewhere', async (t) => {
+t.test('with projector: false this process relays nothing and NOTIFYs the projectors elsewhere', async (t) => {
   const database = await freshDatabase(t, 'postgres')
   const writer = Fastify()
   t.teardown(() => writer.close())
@@ -141,6 +141,6 @@ t.test('with projector: false this process relays nothing and NOTIFYs the relays
   await relay.register(outboxPlugin, { db: database.db, source: 'relay', bus, projector: { pollIntervalMs: 60_000 }, retention: false })
   await relay.ready()
   await writer.inject({ method: 'POST', url: '/ping' })
-  await waitFor(() => bus.published.length === 1, 'the relay to be woken by NOTIFY', 5_000)
+  await waitFor(() => bus.published.length === 1, 'the projector to be woken by NOTIFY', 5_000)
   t.equal(bus.published[0]!.envelope.source, 'writer')
 })

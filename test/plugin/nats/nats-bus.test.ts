@@ -15,7 +15,7 @@ function natsBus (t: Test, options: Partial<NatsBusOptions> = {}): NatsBus {
   return bus
 }
 
-t.test('a relay\'s re-send of an event is dropped by the stream: Nats-Msg-Id is the event id, so the subscriber gets it once', { skip }, async (t) => {
+t.test('a projector\'s re-send of an event is dropped by the stream: Nats-Msg-Id is the event id, so the subscriber gets it once', { skip }, async (t) => {
   const relay = natsBus(t)
   const subscriber = natsBus(t)
   await relay.start()
@@ -25,7 +25,7 @@ t.test('a relay\'s re-send of an event is dropped by the stream: Nats-Msg-Id is 
   await subscriber.subscribe(type, (envelope) => received.put(envelope.eventId))
   const event = createEnvelope({ eventType: type, payload: { n: 1 }, source: 'relay', partitionKey: 'order-1' })
   const marker = createEnvelope({ eventType: type, payload: { n: 2 }, source: 'relay', partitionKey: 'order-1' })
-  // A relay that crashed after the broker stored the event and before it marked the row sends it again.
+  // A projector that crashed after the broker stored the event and before it marked the row sends it again.
   await relay.publish(event)
   await relay.publish(event)
   await relay.publish(event)

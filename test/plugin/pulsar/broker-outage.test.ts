@@ -130,7 +130,7 @@ function pulsarBus (broker: PulsarInstance, options: Partial<PulsarBusOptions> &
   })
 }
 
-/** The relay's bus as the projector sees it, with the code of every publish error kept. */
+/** The projector's bus as the projector sees it, with the code of every publish error kept. */
 class ObservedBus implements MessageBus {
   readonly kind: string
   readonly errorCodes: string[] = []
@@ -144,7 +144,7 @@ class ObservedBus implements MessageBus {
   get started (): boolean { return this.#bus.started }
   async start (): Promise<void> { await this.#bus.start() }
   async stop (): Promise<void> { await this.#bus.stop() }
-  async subscribe (): Promise<void> { throw new Error('the relay does not subscribe') }
+  async subscribe (): Promise<void> { throw new Error('the projector does not subscribe') }
   async unsubscribe (): Promise<void> {}
 
   async publish (envelope: MessageEnvelope, options?: PublishOptions): Promise<void> {

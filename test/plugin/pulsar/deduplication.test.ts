@@ -15,7 +15,7 @@ import { deferred, waitFor } from '../../support/wait.js'
 /**
  * Broker deduplication on (the namespace policy) with a stable producer name: no row may be
  * dropped as a "duplicate". Outbox row ids are not a send order: a transaction that took a lower
- * id can commit after a higher id was published, and a relay killed between publish and mark
+ * id can commit after a higher id was published, and a projector killed between publish and mark
  * sends its rows again. Neither loses a message; the second delivers duplicates, which consumers
  * absorb in their inbox.
  */
@@ -28,7 +28,7 @@ interface Setup {
   namespace: string
   /** Event ids as the consumer received them, duplicates included. */
   received: Mailbox<string>
-  relayBus: (producerName: string) => Promise<PulsarBus>
+  projectorBus: (producerName: string) => Promise<PulsarBus>
 }
 
 async function setUp (t: Test): Promise<Setup> {
@@ -43,13 +43,13 @@ async function setUp (t: Test): Promise<Setup> {
   const received = new Mailbox<string>()
   await consumer.subscribe(AccountCredited, (envelope) => received.put(envelope.eventId))
   await consumer.start()
-  const relayBus = async (producerName: string): Promise<PulsarBus> => {
-    const bus = new PulsarBus({ ...config, source: 'relay', driver: driverUnderTest, producerName, logger: recordingLogger() })
+  const projectorBus = async (producerName: string): Promise<PulsarBus> => {
+    const bus = new PulsarBus({ ...config, source: 'projector', driver: driverUnderTest, producerName, logger: recordingLogger() })
     t.teardown(async () => await bus.stop())
     await bus.start()
     return bus
   }
-  return { database, outbox, namespace, received, relayBus }
+  return { database, outbox, namespace, received, projectorBus }
 }
 
 function projectorOn (t: Test, setup: Setup, bus: PulsarBus): OutboxProjector {
@@ -60,7 +60,7 @@ function projectorOn (t: Test, setup: Setup, bus: PulsarBus): OutboxProjector {
 
 t.test('a lower row id committed after a higher one was published is delivered, not dropped', { skip }, async (t) => {
   const setup = await setUp(t)
-  const projector = projectorOn(t, setup, await setup.relayBus(uniqueName('relay')))
+  const projector = projectorOn(t, setup, await setup.projectorBus(uniqueName('projector')))
   await projector.start()
 
   const inserted = deferred()
@@ -82,9 +82,9 @@ t.test('a lower row id committed after a higher one was published is delivered, 
   t.same(rows.map((row) => row.event_id), [early, late], 'the premise held: the later commit has the lower row id')
 })
 
-t.test('a relay killed between publish and mark: nothing lost, the re-sent rows arrive as duplicates', { skip }, async (t) => {
+t.test('a projector killed between publish and mark: nothing lost, the re-sent rows arrive as duplicates', { skip }, async (t) => {
   const setup = await setUp(t)
-  const producerName = uniqueName('relay')
+  const producerName = uniqueName('projector')
   const sent: string[] = []
   for (let seq = 0; seq < 5; seq++) {
     for (const account of ['a', 'b', 'c', 'd']) {
@@ -92,20 +92,20 @@ t.test('a relay killed between publish and mark: nothing lost, the re-sent rows 
     }
   }
   const killAfter = 7
-  const relay = startProcess(t, [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../support/relay-process.ts', import.meta.url))], {
-    RELAY_DATABASE_URL: setup.database.url!,
-    RELAY_NAMESPACE: setup.namespace,
-    RELAY_PRODUCER_NAME: producerName,
-    RELAY_HOLD_AFTER: String(killAfter),
-    RELAY_BATCH_SIZE: '50',
-    RELAY_LEASE_MS: '1000'
+  const dying = startProcess(t, [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../support/projector-process.ts', import.meta.url))], {
+    PROJECTOR_DATABASE_URL: setup.database.url!,
+    PROJECTOR_NAMESPACE: setup.namespace,
+    PROJECTOR_PRODUCER_NAME: producerName,
+    PROJECTOR_HOLD_AFTER: String(killAfter),
+    PROJECTOR_BATCH_SIZE: '50',
+    PROJECTOR_LEASE_MS: '1000'
   })
-  await waitFor(() => relay.output().includes(`held after ${killAfter} publishes`), 'the relay to hold its batch', 60_000, 50)
-  killGroup(relay.child)
-  t.equal(await relay.exited, 'SIGKILL', `the relay died by SIGKILL with ${killAfter} publishes confirmed and unmarked`)
+  await waitFor(() => dying.output().includes(`held after ${killAfter} publishes`), 'the projector to hold its batch', 60_000, 50)
+  killGroup(dying.child)
+  t.equal(await dying.exited, 'SIGKILL', `the projector died by SIGKILL with ${killAfter} publishes confirmed and unmarked`)
 
-  // A relay of the same stable name takes over once the dead relay's lease has run out.
-  const projector = projectorOn(t, setup, await setup.relayBus(producerName))
+  // A projector of the same stable name takes over once the dead projector's lease has run out.
+  const projector = projectorOn(t, setup, await setup.projectorBus(producerName))
   await projector.start()
   await waitFor(async () => {
     const [row] = await queryRows<{ n: string | number }>(setup.database.db, sql`select count(*) as n from ${outboxTable} where status <> 'published'`)
@@ -116,5 +116,5 @@ t.test('a relay killed between publish and mark: nothing lost, the re-sent rows 
   t.same(new Set(received), new Set(sent), 'every event arrived')
   const duplicates = received.length - sent.length
   t.ok(duplicates >= killAfter, `${duplicates} duplicate deliveries: at least the ${killAfter} rows published before the kill and sent again`)
-  t.comment(`deduplication on, relay killed after ${killAfter} confirmed publishes: ${sent.length} events, ${received.length} deliveries, ${duplicates} duplicates`)
+  t.comment(`deduplication on, projector killed after ${killAfter} confirmed publishes: ${sent.length} events, ${received.length} deliveries, ${duplicates} duplicates`)
 })

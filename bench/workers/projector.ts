@@ -9,16 +9,16 @@
 import { MemoryBus, OutboxProjector, type MessageBus } from 'fastify-outbox'
 import { openPostgres } from 'fastify-outbox/postgres'
 import { benchPulsarBus } from '../support/broker.js'
-import { warmProducer } from '../support/relay-timing.js'
+import { warmProducer } from '../support/projector-timing.js'
 import { CountingBus, NoopBus } from '../support/sinks.js'
 import { workerChannel } from '../support/worker-side.js'
 import { benchEvent } from '../support/workload.js'
 
 const channel = workerChannel()
 const event = benchEvent(process.env.BENCH_RUN!)
-const database = openPostgres({ url: process.env.BENCH_DB_URL!, max: 4, applicationName: 'bench-relay' })
+const database = openPostgres({ url: process.env.BENCH_DB_URL!, max: 4, applicationName: 'bench-projector' })
 const sink = process.env.BENCH_SINK ?? 'noop'
-const inner: MessageBus = sink === 'pulsar' ? benchPulsarBus('bench-relay', { events: [event] }) : sink === 'memory' ? new MemoryBus({ source: 'bench-relay', events: [event] }) : new NoopBus()
+const inner: MessageBus = sink === 'pulsar' ? benchPulsarBus('bench-projector', { events: [event] }) : sink === 'memory' ? new MemoryBus({ source: 'bench-projector', events: [event] }) : new NoopBus()
 const ids: string[] = []
 let lastPublishAt = 0
 const bus = new CountingBus(inner, process.env.BENCH_RECORD_IDS === '1'

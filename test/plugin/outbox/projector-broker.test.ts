@@ -15,8 +15,8 @@ import { startedBus } from '../pulsar/bus-fixture.js'
 
 /**
  * The projector through the real broker, checked on what the broker holds (a reader of the
- * topic in broker order, not a subscriber behind an inbox): per-key order with four relays,
- * a poison row and an oversized row that block only their own key until replayed, and a relay
+ * topic in broker order, not a subscriber behind an inbox): per-key order with four projectors,
+ * a poison row and an oversized row that block only their own key until replayed, and a projector
  * killed mid-batch.
  */
 
@@ -71,13 +71,13 @@ function ids (messages: readonly StoredMessage[]): string[] {
   return messages.map((m) => m.envelope.eventId)
 }
 
-t.test('four relays on one table, 60 keys: every event on the broker once, each key in commit order', { skip }, async (t) => {
+t.test('four projectors on one table, 60 keys: every event on the broker once, each key in commit order', { skip }, async (t) => {
   const s = await setup(t)
   const topic = await s.read(AccountCredited.type)
-  const relays = await Promise.all([1, 2, 3, 4].map(async () => s.projector(await s.bus(), { batchSize: 16 })))
-  await Promise.all(relays.map((relay) => relay.start()))
-  // Committed while the relays run, round-robin over the keys: every batch cuts through keys
-  // whose earlier rows another relay holds.
+  const projectors = await Promise.all([1, 2, 3, 4].map(async () => s.projector(await s.bus(), { batchSize: 16 })))
+  await Promise.all(projectors.map((projector) => projector.start()))
+  // Committed while the projectors run, round-robin over the keys: every batch cuts through keys
+  // whose earlier rows another projector holds.
   const keys = Array.from({ length: 60 }, (_, i) => `acc-${i}`)
   for (let seq = 0; seq < 8; seq++) {
     await Promise.all(keys.map(async (account) => await s.outbox.transaction(async (_tx, events) => {
@@ -86,14 +86,14 @@ t.test('four relays on one table, 60 keys: every event on the broker once, each 
   }
   const messages = await topic.until((items) => items.length >= 480, 'all 480 events on the broker', 60_000)
   await waitFor(async () => (await s.outbox.backlog()).pending === 0, 'every row marked published', 30_000)
-  await Promise.all(relays.map((relay) => relay.stop()))
+  await Promise.all(projectors.map((projector) => projector.stop()))
 
   t.equal(new Set(ids(messages)).size, 480, 'every event reached the broker')
   t.equal(messages.length, 480, 'none twice')
   const stats = await admin.request('GET', `/admin/v2/persistent/public/${s.namespace}/${AccountCredited.type}/stats`) as { msgInCounter: number }
   t.equal(stats.msgInCounter, 480, 'the broker counted 480 messages in')
-  const shares = relays.map((relay) => relay.stats.published)
-  t.ok(shares.filter((n) => n > 0).length >= 2, `the relays shared the work (${shares.join('/')})`)
+  const shares = projectors.map((projector) => projector.stats.published)
+  t.ok(shares.filter((n) => n > 0).length >= 2, `the projectors shared the work (${shares.join('/')})`)
   const outOfOrder = [...seqsByKey(messages)].filter(([, list]) => list.join() !== seqs(8).join())
   t.same(outOfOrder, [], 'each key in commit order on the broker')
 })
@@ -184,7 +184,7 @@ t.test('an oversized row (over the topic\'s maxMessageSize): refused by the brok
   t.equal((notes.items.find((m) => m.envelope.partitionKey === 'big' && (m.envelope.payload as { seq: number }).seq === 1)!.envelope.payload as { note: string }).note.length, 20_000, 'the oversized note arrived whole')
 })
 
-t.test('a relay killed (SIGKILL) mid-batch: another takes over after the lease; nothing lost, each key in order once duplicates are dropped', { skip }, async (t) => {
+t.test('a projector killed (SIGKILL) mid-batch: another takes over after the lease; nothing lost, each key in order once duplicates are dropped', { skip }, async (t) => {
   const s = await setup(t)
   const topic = await s.read(AccountCredited.type)
   const keys = Array.from({ length: 20 }, (_, i) => `acc-${i}`)
@@ -193,23 +193,23 @@ t.test('a relay killed (SIGKILL) mid-batch: another takes over after the lease; 
       for (const account of keys) events.add(AccountCredited.create({ account, seq, amount: 1 }))
     })
   }
-  const child = startProcess(t, [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../support/relay-process.ts', import.meta.url))], {
-    RELAY_DATABASE_URL: s.database.url!,
-    RELAY_NAMESPACE: s.namespace,
-    RELAY_HOLD_AFTER: '70',
-    RELAY_BATCH_SIZE: '50',
-    RELAY_LEASE_MS: '3000'
+  const child = startProcess(t, [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../support/projector-process.ts', import.meta.url))], {
+    PROJECTOR_DATABASE_URL: s.database.url!,
+    PROJECTOR_NAMESPACE: s.namespace,
+    PROJECTOR_HOLD_AFTER: '70',
+    PROJECTOR_BATCH_SIZE: '50',
+    PROJECTOR_LEASE_MS: '3000'
   })
-  await waitFor(() => child.output().includes('held after 70 publishes'), 'the relay to be half way through its second batch', 60_000, 50)
+  await waitFor(() => child.output().includes('held after 70 publishes'), 'the projector to be half way through its second batch', 60_000, 50)
   killGroup(child.child)
-  t.equal(await child.exited, 'SIGKILL', 'the relay died by SIGKILL')
+  t.equal(await child.exited, 'SIGKILL', 'the projector died by SIGKILL')
   const [atKill] = await queryRows<{ leased: number, marked: number }>(s.database.db, sql`
     select count(*) filter (where status = 'pending' and locked_until > now())::int as leased,
            count(*) filter (where status = 'published')::int as marked
     from ${outboxTable}`)
-  const sentByDeadRelay = (await admin.request('GET', `/admin/v2/persistent/public/${s.namespace}/${AccountCredited.type}/stats`) as { msgInCounter: number }).msgInCounter
-  t.ok(atKill!.leased > 0, `the dead relay left rows leased (${atKill!.leased})`)
-  t.ok(sentByDeadRelay > atKill!.marked, `it had rows on the broker it had not marked published (${sentByDeadRelay} sent, ${atKill!.marked} marked)`)
+  const sentByDeadProjector = (await admin.request('GET', `/admin/v2/persistent/public/${s.namespace}/${AccountCredited.type}/stats`) as { msgInCounter: number }).msgInCounter
+  t.ok(atKill!.leased > 0, `the dead projector left rows leased (${atKill!.leased})`)
+  t.ok(sentByDeadProjector > atKill!.marked, `it had rows on the broker it had not marked published (${sentByDeadProjector} sent, ${atKill!.marked} marked)`)
 
   const successor = s.projector(await s.bus(), { batchSize: 50 })
   await successor.start()
@@ -218,7 +218,7 @@ t.test('a relay killed (SIGKILL) mid-batch: another takes over after the lease; 
   const unique = firstAppearances(messages)
   t.equal(unique.length, 200, 'nothing lost')
   const duplicates = messages.length - unique.length
-  t.equal(duplicates, sentByDeadRelay - atKill!.marked, `the rows the dead relay sent and did not mark were sent again, and only those (${duplicates})`)
+  t.equal(duplicates, sentByDeadProjector - atKill!.marked, `the rows the dead projector sent and did not mark were sent again, and only those (${duplicates})`)
   const outOfOrder = [...seqsByKey(unique)].filter(([, list]) => list.join() !== seqs(10).join())
   t.same(outOfOrder, [], 'each key in commit order on the broker')
 })

@@ -1,7 +1,7 @@
 import { sleep } from './scenario.js'
 import { memoryOf, stopAll, WorkerProcess, type WorkerMessage } from './worker-process.js'
 
-export interface RelayWorkersRun {
+export interface ProjectorWorkersRun {
   /** Rows published by all workers together. */
   published: number
   /** From "go" to the last publish that completed the drain. */
@@ -19,14 +19,14 @@ export interface RelayWorkersRun {
 }
 
 /** Rows per second over the part of a drain between two fractions of it (0.1 → 0.2: the second tenth). */
-export function rateBetween (run: RelayWorkersRun, from: number, to: number, rows: number): number | null {
+export function rateBetween (run: ProjectorWorkersRun, from: number, to: number, rows: number): number | null {
   const first = run.timeline.find((point) => point.published >= from * rows)
   const last = [...run.timeline].reverse().find((point) => point.published <= to * rows)
   if (first === undefined || last === undefined || last.at <= first.at) return null
   return (last.published - first.published) / (last.at - first.at) * 1000
 }
 
-export interface RelayWorkersOptions {
+export interface ProjectorWorkersOptions {
   databaseUrl: string
   run: string
   sink: 'pulsar' | 'memory' | 'noop'
@@ -41,9 +41,9 @@ export interface RelayWorkersOptions {
  * Starts `workers` relaying processes on one table, lets them go together, and waits until
  * they have published `rows` rows between them; samples their memory on the way.
  */
-export async function runRelayWorkers (options: RelayWorkersOptions): Promise<RelayWorkersRun> {
+export async function runProjectorWorkers (options: ProjectorWorkersOptions): Promise<ProjectorWorkersRun> {
   const env = { BENCH_DB_URL: options.databaseUrl, BENCH_RUN: options.run, BENCH_SINK: options.sink, BENCH_RECORD_IDS: options.recordIds === true ? '1' : '0' }
-  const workers = Array.from({ length: options.workers }, () => new WorkerProcess('relay', env))
+  const workers = Array.from({ length: options.workers }, () => new WorkerProcess('projector', env))
   try {
     await Promise.all(workers.map(async (worker) => await worker.next('ready', 60_000)))
     const readyRssMiB = await Promise.all(workers.map(async (worker) => (await memoryOf(worker.pid))?.rssMiB ?? NaN))

@@ -1,14 +1,14 @@
 /**
- * Where a relay's time goes: one drain of N pending rows (1 KB) by the projector to Pulsar on the
+ * Where a projector's time goes: one drain of N pending rows (1 KB) by the projector to Pulsar on the
  * driver asked for, in this process, timed. Run it under `node --cpu-prof` to see the profile:
  *
- *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/profile-relay.ts native 20000
+ *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/profile-projector.ts native 20000
  *
  * BENCHMARKS.md quotes what the profiles of both drivers say.
  */
 import { benchPulsarBus, deleteTopics, requireBroker, type BenchDriver } from './support/broker.js'
 import { withBenchDatabase } from './support/bench-database.js'
-import { timeDrain } from './support/relay-timing.js'
+import { timeDrain } from './support/projector-timing.js'
 import { benchEvent, fillOutbox, runId } from './support/workload.js'
 
 const driver = (process.argv[2] ?? 'native') as BenchDriver

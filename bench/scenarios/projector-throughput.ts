@@ -8,7 +8,7 @@ import { MemoryBus, type MessageBus } from 'fastify-outbox'
 import { deleteTopics, benchPulsarBus, requireBroker, requireNativeDriver } from '../support/broker.js'
 import { withBenchDatabase } from '../support/bench-database.js'
 import { timeRawProducer } from '../support/raw-producer.js'
-import { timeDrain, type Drain } from '../support/relay-timing.js'
+import { timeDrain, type Drain } from '../support/projector-timing.js'
 import { interleave, type BenchContext, type Scenario, type ScenarioResult } from '../support/scenario.js'
 import { NoopBus } from '../support/sinks.js'
 import { median, ratio, round } from '../support/stats.js'
@@ -19,15 +19,15 @@ type Variant = typeof VARIANTS[number]
 
 function sinkOf (variant: Variant): MessageBus {
   switch (variant) {
-    case 'relayPulsar': return benchPulsarBus('bench-relay')
-    case 'relayPulsarNative': return benchPulsarBus('bench-relay', {}, 'native')
-    case 'relayMemory': return new MemoryBus({ source: 'bench-relay' })
+    case 'relayPulsar': return benchPulsarBus('bench-projector')
+    case 'relayPulsarNative': return benchPulsarBus('bench-projector', {}, 'native')
+    case 'relayMemory': return new MemoryBus({ source: 'bench-projector' })
     default: return new NoopBus()
   }
 }
 
-async function relayThroughput (context: BenchContext): Promise<ScenarioResult> {
-  // Many short rounds rather than a few long ones: each round pairs a relay with the raw
+async function projectorThroughput (context: BenchContext): Promise<ScenarioResult> {
+  // Many short rounds rather than a few long ones: each round pairs a projector with the raw
   // producer run next to it, and the median over rounds shrugs off the ones other work spoiled.
   const rows = context.quick ? 8000 : 30_000
   const rounds = context.quick ? 2 : 5
@@ -80,8 +80,8 @@ async function relayThroughput (context: BenchContext): Promise<ScenarioResult> 
 }
 
 function report (context: BenchContext, variant: string, drain: Drain): Drain {
-  context.log(`relay-throughput ${variant}: ${drain.rows} rows in ${Math.round(drain.ms)} ms = ${Math.round(drain.rowsPerSecond)}/s`)
+  context.log(`projector-throughput ${variant}: ${drain.rows} rows in ${Math.round(drain.ms)} ms = ${Math.round(drain.rowsPerSecond)}/s`)
   return drain
 }
 
-export default { name: 'relay-throughput', run: relayThroughput } satisfies Scenario
+export default { name: 'projector-throughput', run: projectorThroughput } satisfies Scenario

@@ -1,11 +1,11 @@
 /**
- * A relaying process for the test of a relay killed mid-batch: a projector on the test database
- * relaying to the test broker. Once `RELAY_HOLD_AFTER` publishes have been confirmed by the
+ * A process for the test of a projector killed mid-batch: a projector on the test database
+ * relaying to the test broker. Once `PROJECTOR_HOLD_AFTER` publishes have been confirmed by the
  * broker, every later publish hangs, so the batch in flight stays half published and unmarked
  * until the test kills the process (SIGKILL).
  *
- * Environment: RELAY_DATABASE_URL, RELAY_NAMESPACE, RELAY_HOLD_AFTER, RELAY_LEASE_MS, RELAY_BATCH_SIZE,
- * and RELAY_PRODUCER_NAME for a stable producer name. The Pulsar driver is the one under test.
+ * Environment: PROJECTOR_DATABASE_URL, PROJECTOR_NAMESPACE, PROJECTOR_HOLD_AFTER, PROJECTOR_LEASE_MS,
+ * PROJECTOR_BATCH_SIZE, and PROJECTOR_PRODUCER_NAME for a stable producer name. The Pulsar driver is the one under test.
  */
 import { writeSync } from 'node:fs'
 import { EventCatalog, OutboxProjector, PulsarBus, type MessageEnvelope, type PublishOptions } from './library.js'
@@ -14,11 +14,11 @@ import { AccountCredited } from './events.js'
 import { driverUnderTest } from './pulsar-driver.js'
 import { testBrokerConfig } from './pulsar-namespace.js'
 
-const holdAfter = Number(process.env.RELAY_HOLD_AFTER)
+const holdAfter = Number(process.env.PROJECTOR_HOLD_AFTER)
 const catalog = new EventCatalog([AccountCredited])
-const database = openPostgres({ url: process.env.RELAY_DATABASE_URL!, max: 4, applicationName: 'relay-killed-mid-batch' })
-const producerName = process.env.RELAY_PRODUCER_NAME
-const bus = new PulsarBus({ ...testBrokerConfig(process.env.RELAY_NAMESPACE), source: 'relay-child', driver: driverUnderTest, catalog, ...(producerName === undefined ? {} : { producerName }) })
+const database = openPostgres({ url: process.env.PROJECTOR_DATABASE_URL!, max: 4, applicationName: 'projector-killed-mid-batch' })
+const producerName = process.env.PROJECTOR_PRODUCER_NAME
+const bus = new PulsarBus({ ...testBrokerConfig(process.env.PROJECTOR_NAMESPACE), source: 'projector-child', driver: driverUnderTest, catalog, ...(producerName === undefined ? {} : { producerName }) })
 await bus.start()
 
 let confirmed = 0
@@ -33,8 +33,8 @@ const projector = new OutboxProjector({
   db: database.db,
   bus,
   catalog,
-  batchSize: Number(process.env.RELAY_BATCH_SIZE),
-  leaseMs: Number(process.env.RELAY_LEASE_MS),
+  batchSize: Number(process.env.PROJECTOR_BATCH_SIZE),
+  leaseMs: Number(process.env.PROJECTOR_LEASE_MS),
   pollIntervalMs: 50,
   channel: null
 })
