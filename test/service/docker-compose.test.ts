@@ -229,8 +229,13 @@ t.test('each service runs, in order, with its own command, environment and healt
   }, 'the order to settle over Pulsar', 30_000, 100)
   t.equal(status, 'confirmed')
 
+  // The order's confirmation commits with its OrderConfirmed event, which the projector publishes just after.
   const admin = pulsarAdmin(testBrokerConfig(namespace))
-  const stats = await admin.topicStats('order-events')
+  let stats = await admin.topicStats('order-events')
+  await waitFor(async () => {
+    stats = await admin.topicStats('order-events')
+    return stats.msgInCounter >= 2
+  }, 'order-events to have the order\'s events', 30_000, 200).catch(() => {})
   t.ok(stats.msgInCounter >= 2, `order-events received the order's events (${stats.msgInCounter})`)
   t.ok('inventory' in stats.subscriptions, 'the inventory subscription reads them')
 })

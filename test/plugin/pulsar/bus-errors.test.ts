@@ -38,7 +38,8 @@ t.test('start() against a broker behind a partition (connections accepted, never
   web.partition()
   const bus = new PulsarBus({ source: 'svc', serviceUrl: broker.rewrite('pulsar://127.0.0.1:6650'), webServiceUrl: web.rewrite('http://127.0.0.1:8080'), driver: driverUnderTest, connectTimeoutMs: 2000 })
   const started = Date.now()
-  const err = await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /no answer .*within 2000 ms.*Check that the broker is up/ }) as unknown as Error
+  // Our deadline or, on the native driver, the C++ client's own connection timeout (the same 2000 ms) says it first.
+  const err = await t.rejects(bus.start(), { code: 'PULSAR_CONNECT_FAILED', message: /(no answer .*within 2000 ms|GetPartitionsForTopic: ConnectError).*Check that the broker is up/ }) as unknown as Error
   t.ok(Date.now() - started < 6000, `within a few connect timeouts (${Date.now() - started} ms)`)
   t.ok(isTransportOutage(err), 'an outage')
   broker.heal()
