@@ -91,8 +91,12 @@ started=$(date +%s)
 if [ -f "$KAFKA_DATA_DIR/kraft-metadata/meta.properties" ]; then
   say "reusing the data in $KAFKA_DATA_DIR"
 else
-  # A cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # A cluster id is 16 random bytes in URL-safe base64 without padding, drawn again when it
+  # starts with '-' (one in 64): the format tool would read it as an option and refuse it.
+  cluster_id=-
+  while [ "${cluster_id:0:1}" = - ]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
   "$JAVA" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     "-Dlog4j2.configurationFile=$KAFKA_SCRIPTS_DIR/log4j2.xml" "-Dkafka.logs.dir=$KAFKA_LOG_DIR" \
     -cp "$lib/*" kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$conf" \
