@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { correlationIdOf } from './correlation.js'
 import type { FastifyOutboxOptions } from './options.js'
 import { RequestOutbox } from './request-outbox.js'
-import { startBudgetMs, startWithin } from './start-within.js'
+import { startWithin } from './start-within.js'
 import type { FastifyOutbox } from './types.js'
 import { AbstractBus } from '../bus/abstract-bus.js'
 import type { MessageBus } from '../bus/bus.js'
@@ -62,11 +62,10 @@ const fastifyOutbox: FastifyPluginAsync<FastifyOutboxOptions> = async (fastify, 
   decorateRequests(fastify, outbox, options.correlationHeader ?? 'x-correlation-id', options.echoCorrelationId !== false)
 
   fastify.addHook('onReady', async () => {
-    const pluginTimeoutMs = fastify.initialConfig.pluginTimeout ?? 0
     await startWithin([
       { what: `The ${bus.kind} bus`, fix: 'check that its broker is up and reachable at the address the bus is given (the log line before this error names it)', start: async () => await bus.start() },
       ...(projector === null ? [] : [{ what: 'The outbox projector', fix: 'check that the database answers', start: async () => await projector.start() }])
-    ], startBudgetMs(pluginTimeoutMs), pluginTimeoutMs)
+    ], fastify.initialConfig.pluginTimeout ?? 0)
     retention?.start()
   })
   // onClose runs after in-flight requests finished. Projector first: it may be publishing on the bus.
