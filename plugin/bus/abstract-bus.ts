@@ -88,7 +88,7 @@ export abstract class AbstractBus implements MessageBus {
   /** What every consumer of this bus's subscription groups is given. */
   protected get groupConsumerSettings (): GroupConsumerSettings {
     const { logger, concurrency, drainTimeoutMs, retryDelayMs } = this.options
-    return { dispatcher: this.dispatcher, logger, concurrency, drainTimeoutMs, retryDelayMs, consume: { retryDelayMs, signal: this.stopSignal } }
+    return { dispatcher: this.dispatcher, logger, concurrency, drainTimeoutMs, consume: { retryDelayMs, signal: this.stopSignal } }
   }
 
   async start (): Promise<void> {

@@ -41,8 +41,7 @@ export interface GroupConsumerSettings {
   readonly concurrency: number
   /** How long stop() waits for running handlers. */
   readonly drainTimeoutMs: number
-  /** Delay before a failed message is delivered again. */
-  readonly retryDelayMs: number
+  /** Its retryDelayMs is also the delay before a failed message of an unordered subscription is delivered again. */
   readonly consume: ConsumeOptions
 }
 

@@ -217,7 +217,7 @@ export class KafkaGroupConsumer {
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer)
       this.#queue.push(this.group.ordered ? record.key : null, { ...record, redeliveryCount: record.redeliveryCount + 1 })
-    }, this.#options.retryDelayMs)
+    }, this.#options.consume.retryDelayMs)
     this.#retryTimers.add(timer)
   }
 

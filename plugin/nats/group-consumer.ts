@@ -175,7 +175,8 @@ export class NatsGroupConsumer {
 
   async #consume (message: ReceivedMessage): Promise<void> {
     if (this.#closed) return
-    const { dispatcher, logger, consume, deadLetter, retryDelayMs } = this.#options
+    const { dispatcher, logger, consume, deadLetter } = this.#options
+    const { retryDelayMs } = consume
     const { messageId } = message
     try {
       await consumeMessage(dispatcher, this.group, {

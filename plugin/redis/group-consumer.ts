@@ -239,7 +239,7 @@ export class RedisGroupConsumer {
       const again = { ...entry, redeliveryCount: entry.redeliveryCount + 1 }
       this.#unsettled.set(entryId(entry), again)
       this.#queue.push(this.group.ordered ? entry.key : null, again)
-    }, this.#options.retryDelayMs)
+    }, this.#options.consume.retryDelayMs)
     this.#retryTimers.add(timer)
   }
 
