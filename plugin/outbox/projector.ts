@@ -79,7 +79,7 @@ interface ClaimedBatch {
   readonly claimedAt: number
 }
 
-/** After a failed round: 200 ms, then doubling (with jitter) up to 10 s. */
+/** After failed round n: the curve's step n, jittered (100–200 ms after the first), doubling up to 10 s. */
 const ERROR_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 }
 let projectorsInProcess = 0
 
